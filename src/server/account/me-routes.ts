@@ -1,0 +1,56 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { Services } from "../services.ts";
+import { jsonBody } from "../http/validate.ts";
+import { preferencesPatchSchema } from "../../shared/preferences.ts";
+import { getPreferences, updatePreferences } from "./preferences.ts";
+
+/** The caller's own profile, preferences and security activity (cookie or bearer). */
+export function meRoutes(s: Services) {
+  const app = new Hono();
+  app.use("*", s.callers.requireCaller());
+
+  app.get("/", async (c) => {
+    const { user, via } = c.get("caller");
+    const preferences = await getPreferences(s.db.kysely, user.id);
+    return c.json({ ...user, preferences, authenticatedVia: via });
+  });
+
+  app.get("/preferences", async (c) => c.json(await getPreferences(s.db.kysely, c.get("caller").userId)));
+
+  app.patch("/preferences", async (c) => {
+    const patch = await jsonBody(c, preferencesPatchSchema);
+    return c.json(await updatePreferences(s.db.kysely, c.get("caller").userId, patch));
+  });
+
+  const eventsQuery = z.object({
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    before: z.coerce.number().int().positive().optional(),
+  });
+  app.get("/security-events", async (c) => {
+    const q = eventsQuery.safeParse(c.req.query());
+    const { limit, before } = q.success ? q.data : { limit: 50, before: undefined };
+    let query = s.db.kysely
+      .selectFrom("security_event")
+      .select(["id", "type", "ip", "user_agent", "detail", "created_at"])
+      .where("user_id", "=", c.get("caller").userId)
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(limit);
+    if (before) query = query.where("created_at", "<", before);
+    const rows = await query.execute();
+    return c.json({
+      events: rows.map((r) => ({
+        id: r.id,
+        type: r.type,
+        ip: r.ip,
+        userAgent: r.user_agent,
+        detail: r.detail ? (JSON.parse(r.detail) as unknown) : null,
+        createdAt: new Date(Number(r.created_at)).toISOString(),
+      })),
+      nextBefore: rows.length === limit ? Number(rows[rows.length - 1]!.created_at) : null,
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,174 @@
+import { createHash } from "node:crypto";
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import type { Services } from "../services.ts";
+import { ApiError, defaultCode, errorBody } from "../http/errors.ts";
+import { currentRequest } from "../http/request-context.ts";
+import { RULES } from "../rate-limit/rules.ts";
+
+/**
+ * Better Auth's routes, unchanged in shape, with what Better Auth lacks put in front:
+ * per-IP limits keyed on the real client IP, per-account sign-in throttling, per-address
+ * mail limits, single-use verification links, reset requests answered before any work,
+ * and one error shape ({ code, message }) for every failure.
+ */
+const emailBody = z.object({ email: z.string().max(320) }).loose();
+
+async function readJson(c: Context): Promise<Record<string, unknown> | null> {
+  const type = c.req.header("content-type") ?? "";
+  if (!type.includes("application/json")) return null;
+  const text = await c.req.raw.clone().text();
+  if (text.trim() === "") return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (!value || typeof value !== "object" || Array.isArray(value)) {
+      throw new ApiError(400, "INVALID_BODY", "The request body must be a JSON object.");
+    }
+    return value as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    throw new ApiError(400, "INVALID_JSON", "The request body is not valid JSON.");
+  }
+}
+
+const sha = (s: string) => createHash("sha256").update(s).digest("base64url");
+
+export function authRoutes(s: Services) {
+  const app = new Hono();
+  const limit = (rule: (typeof RULES)[keyof typeof RULES], key: string) => s.limits.consume(rule, key);
+
+  /** Ours first; Better Auth's response is passed through with its errors given our shape. */
+  async function forward(c: Context): Promise<Response> {
+    const res = await s.auth.handler(c.req.raw);
+    if (res.status < 400) return res;
+    const type = res.headers.get("content-type") ?? "";
+    let body: Record<string, unknown> | null = null;
+    if (type.includes("application/json")) body = (await res.clone().json().catch(() => null)) as Record<string, unknown> | null;
+    if (body && typeof body.code === "string" && typeof body.message === "string") return res;
+    const headers = new Headers(res.headers);
+    headers.set("content-type", "application/json; charset=UTF-8");
+    headers.delete("content-length");
+    const code = typeof body?.code === "string" ? body.code : defaultCode(res.status);
+    const message =
+      typeof body?.message === "string" ? body.message : res.status === 404 ? "No such route." : "The request could not be completed.";
+    return new Response(JSON.stringify(errorBody(code, message)), { status: res.status, headers });
+  }
+
+  app.use("*", async (c, next) => {
+    const ip = currentRequest()?.ip ?? "unknown";
+    await limit(RULES.auth, ip);
+    if (c.req.method === "POST") await readJson(c); // malformed JSON → 400 before Better Auth sees it
+    await next();
+  });
+
+  app.post("/sign-in/email", async (c) => {
+    const ip = currentRequest()!.ip;
+    await limit(RULES.signIn, ip);
+    const body = emailBody.safeParse(await readJson(c));
+    if (!body.success) return forward(c);
+    const email = body.data.email;
+    const throttled = await s.throttle.check(email);
+    if (throttled.locked) {
+      await s.audit.record({ type: "sign_in_throttled", detail: { account: sha(email.trim().toLowerCase()).slice(0, 12) } });
+      throw tooManyAttempts(throttled.retryAfterSeconds);
+    }
+    currentRequest()!.verifyingOnly = true;
+    const res = await forward(c);
+    if (res.status === 401) {
+      await s.throttle.recordFailure(email);
+      await s.audit.record({ type: "sign_in_failed", detail: { method: "password" } });
+    } else if (res.status === 200 || res.status === 403) {
+      await s.throttle.recordSuccess(email);
+      if (res.status === 200) {
+        const data = (await res.clone().json().catch(() => null)) as { user?: { id?: string } } | null;
+        await s.audit.record({ type: "sign_in", userId: data?.user?.id ?? null, detail: { method: "password" } });
+      }
+    }
+    return res;
+  });
+
+  app.post("/sign-up/email", async (c) => {
+    await limit(RULES.signUp, currentRequest()!.ip);
+    return forward(c);
+  });
+
+  app.post("/send-verification-email", async (c) => {
+    await limit(RULES.mail, currentRequest()!.ip);
+    const body = emailBody.safeParse(await readJson(c));
+    if (body.success) {
+      const decision = await s.mailQuota.take("verify", body.data.email);
+      if (!decision.allowed) throw tooManyMails(decision.retryAfterSeconds);
+      currentRequest()!.mailQuotaTaken = true;
+    }
+    return forward(c);
+  });
+
+  // Same answer, same time, whether or not the account exists (ASVS 6.3.8): the work happens
+  // after the response, so neither status, body nor timing tells.
+  const resetRequest = async (c: Context) => {
+    await limit(RULES.mail, currentRequest()!.ip);
+    const parsed = z
+      .object({ email: z.email().max(320), redirectTo: z.string().max(2048).optional() })
+      .safeParse(await readJson(c));
+    if (!parsed.success) throw new ApiError(400, "INVALID_EMAIL", "Enter a valid email address.");
+    const { redirectTo } = parsed.data;
+    if (redirectTo !== undefined && !s.isTrustedRedirect(redirectTo)) {
+      throw new ApiError(400, "INVALID_REDIRECT", "redirectTo must be a path on this site.");
+    }
+    const request = c.req.raw.clone();
+    const quota = await s.mailQuota.take("reset", parsed.data.email);
+    if (quota.allowed) {
+      void s.auth.handler(request).then(
+        (res) => {
+          if (res.status >= 400) s.logger.warn({ status: res.status }, "background password reset request failed");
+        },
+        (err) => s.logger.error({ err }, "background password reset request failed"),
+      );
+    }
+    return c.json({ status: true, message: "If this email belongs to an account, a reset link is on its way." });
+  };
+  app.post("/request-password-reset", resetRequest);
+  app.post("/forget-password", resetRequest);
+
+  // Better Auth's verification links are stateless JWTs, valid until they expire; we make each
+  // usable once (ASVS 6.4.1) by recording its hash before Better Auth acts on it.
+  app.get("/verify-email", async (c) => {
+    const token = c.req.query("token");
+    if (token && token.length <= 4096) {
+      const fresh = await s.usedTokens.claim("verify-email", token, Date.now() + 2 * 86_400_000);
+      if (!fresh) {
+        const callbackURL = c.req.query("callbackURL");
+        if (callbackURL && s.isTrustedRedirect(callbackURL)) {
+          const url = new URL(callbackURL, s.config.baseURL);
+          url.searchParams.set("error", "TOKEN_ALREADY_USED");
+          return c.redirect(url.toString(), 302);
+        }
+        throw new ApiError(400, "TOKEN_ALREADY_USED", "This link has already been used.");
+      }
+    }
+    return forward(c);
+  });
+
+  app.all("*", forward);
+  return app;
+}
+
+export function tooManyAttempts(retryAfterSeconds: number) {
+  return new ApiError(
+    429,
+    "TOO_MANY_ATTEMPTS",
+    "Too many failed sign-in attempts for this account. Wait a little and try again.",
+    { retryAfter: retryAfterSeconds },
+    { "Retry-After": String(retryAfterSeconds) },
+  );
+}
+
+function tooManyMails(retryAfterSeconds: number) {
+  return new ApiError(
+    429,
+    "EMAIL_RATE_LIMITED",
+    "An email was sent to this address moments ago. Wait a minute before asking for another.",
+    { retryAfter: retryAfterSeconds },
+    { "Retry-After": String(retryAfterSeconds) },
+  );
+}

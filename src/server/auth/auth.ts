@@ -1,0 +1,267 @@
+import { betterAuth, type BetterAuthOptions, type BetterAuthPlugin } from "better-auth";
+import { APIError, createAuthMiddleware, getSessionFromCtx } from "better-auth/api";
+import { admin, jwt } from "better-auth/plugins";
+import type { Logger } from "pino";
+import type { AppConfig } from "../config/index.ts";
+import type { Db } from "../db/index.ts";
+import type { AuditLog } from "../audit/audit.ts";
+import type { Mailer } from "../email/send-email.ts";
+import {
+  changeEmailMessage,
+  deleteAccountMessage,
+  passwordChangedMessage,
+  resetPasswordMessage,
+  verifyEmailMessage,
+} from "../email/templates.ts";
+import { currentRequest } from "../http/request-context.ts";
+import { hashPassword, verifyPassword } from "./password-hash.ts";
+import { passwordPolicyPlugin } from "./password-policy-plugin.ts";
+import { sessionCapPlugin } from "./session-cap-plugin.ts";
+import { CLIENT_IP_HEADER } from "../http/client-ip-header.ts";
+import { accessTokenClaims } from "../tokens/access-token-claims.ts";
+
+export const VERIFY_EMAIL_TTL_SECONDS = 24 * 3600;
+export const RESET_PASSWORD_TTL_SECONDS = 3600;
+export const DELETE_ACCOUNT_TTL_SECONDS = 3600;
+
+export interface AuthDeps {
+  config: AppConfig;
+  db: Db;
+  mailer: Mailer;
+  audit: AuditLog;
+  logger: Logger;
+  /** Per-address limit on verification mails (60 s): true when a mail may be sent now. */
+  mayMailAddress(kind: "verify", email: string): Promise<boolean>;
+  /** Revoke every refresh-token family of a user (password reset, sign out everywhere, ban). */
+  revokeRefreshTokens(userId: string, reason: string): Promise<void>;
+  /** Drop any cached session/user state (hot path) for a user. */
+  forgetUser(userId: string): void;
+  /** Runs after an email is verified (admin promotion by ADMIN_EMAILS). */
+  onEmailVerified(user: { id: string; email: string }): Promise<void>;
+}
+
+const minutes = (seconds: number) => Math.round(seconds / 60);
+
+export function createAuth(deps: AuthDeps) {
+  const { config, db, mailer, audit, logger } = deps;
+  const env = config.env;
+
+  const socialProviders: BetterAuthOptions["socialProviders"] = {};
+  if (env.GITHUB_CLIENT_ID && env.GITHUB_CLIENT_SECRET) {
+    socialProviders.github = { clientId: env.GITHUB_CLIENT_ID, clientSecret: env.GITHUB_CLIENT_SECRET };
+  }
+  if (env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET) {
+    socialProviders.google = { clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET };
+  }
+
+  const options = {
+    appName: "AI Book",
+    baseURL: config.baseURL,
+    basePath: "/api/auth",
+    secret: config.secret,
+    trustedOrigins: config.trustedOrigins,
+    database: { db: db.kysely, type: db.kind, transaction: true },
+    logger: {
+      // Better Auth's own log lines may carry emails; route them through pino at debug.
+      log: (level, message) => {
+        const lvl = level === "error" ? "error" : level === "warn" ? "warn" : "debug";
+        logger[lvl]({ component: "better-auth" }, message);
+      },
+    },
+    // Our own limiter runs in front (per socket IP, Redis or SQL); Better Auth's keys on one header only.
+    rateLimit: { enabled: false },
+    advanced: {
+      useSecureCookies: config.secureCookies,
+      // Better Auth reads the client IP from headers only; ours is set from the socket (see client-ip.ts).
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
+      // Better Auth skips its origin check when NODE_ENV=test; we want CSRF checks on in tests too.
+      disableOriginCheck: false,
+      // Mail sends never hold the HTTP answer: their timing would tell which accounts exist.
+      backgroundTasks: { handler: (p: Promise<unknown>) => void p.catch(() => {}) },
+      cookiePrefix: "better-auth",
+    },
+    emailAndPassword: {
+      enabled: true,
+      requireEmailVerification: env.REQUIRE_EMAIL_VERIFICATION,
+      // Sign-up never signs in by itself: the answer is then the same for new and taken emails.
+      autoSignIn: false,
+      // Our policy (NFKC code points, 8..128) is the authority; these bounds only cap hashing cost.
+      minPasswordLength: 1,
+      maxPasswordLength: 1024,
+      password: { hash: hashPassword, verify: verifyPassword },
+      revokeSessionsOnPasswordReset: true,
+      resetPasswordTokenExpiresIn: RESET_PASSWORD_TTL_SECONDS,
+      async sendResetPassword({ user, url }) {
+        mailer.enqueue(
+          resetPasswordMessage({ to: user.email, name: user.name, url, expiresInMinutes: minutes(RESET_PASSWORD_TTL_SECONDS) }),
+        );
+        await audit.record({ type: "password_reset_requested", userId: user.id });
+      },
+      async onPasswordReset({ user }) {
+        await deps.revokeRefreshTokens(user.id, "password_reset");
+        deps.forgetUser(user.id);
+        await audit.record({ type: "password_reset", userId: user.id });
+        mailer.enqueue(
+          passwordChangedMessage({
+            to: user.email,
+            name: user.name,
+            when: new Date(),
+            ip: currentRequest()?.ip ?? null,
+            resetUrl: `${config.baseURL}/forgot-password`,
+          }),
+        );
+      },
+    },
+    emailVerification: {
+      sendOnSignUp: true,
+      sendOnSignIn: true,
+      autoSignInAfterVerification: true,
+      expiresIn: VERIFY_EMAIL_TTL_SECONDS,
+      async sendVerificationEmail({ user, url }) {
+        // At most one verification mail a minute per address, whatever path asked for it.
+        if (!(await deps.mayMailAddress("verify", user.email))) return;
+        mailer.enqueue(
+          verifyEmailMessage({ to: user.email, name: user.name, url, expiresInMinutes: minutes(VERIFY_EMAIL_TTL_SECONDS) }),
+        );
+      },
+      async afterEmailVerification(user) {
+        await audit.record({ type: "email_verified", userId: user.id });
+        await deps.onEmailVerified(user);
+      },
+    },
+    user: {
+      changeEmail: {
+        enabled: true,
+        // Goes to the current (old) address: the change takes effect only once confirmed there,
+        // then the new address is verified by the normal verification mail.
+        async sendChangeEmailConfirmation({ user, newEmail, url }) {
+          mailer.enqueue(changeEmailMessage({ to: user.email, name: user.name, newEmail, url }));
+          await audit.record({ type: "email_change_requested", userId: user.id });
+        },
+      },
+      deleteUser: {
+        enabled: true,
+        deleteTokenExpiresIn: DELETE_ACCOUNT_TTL_SECONDS,
+        async sendDeleteAccountVerification({ user, url }) {
+          mailer.enqueue(
+            deleteAccountMessage({ to: user.email, name: user.name, url, expiresInMinutes: minutes(DELETE_ACCOUNT_TTL_SECONDS) }),
+          );
+        },
+        async afterDelete(user) {
+          deps.forgetUser(user.id);
+          await audit.record({ type: "account_deleted", userId: null, detail: { userId: user.id } });
+        },
+      },
+    },
+    session: {
+      expiresIn: env.SESSION_TTL_DAYS * 86_400,
+      updateAge: 86_400,
+      // Left off on purpose: a cookie cache keeps revoked sessions alive (and /token minting) until it expires.
+      cookieCache: { enabled: false },
+    },
+    account: { accountLinking: { enabled: true, trustedProviders: [] } },
+    socialProviders,
+    databaseHooks: {
+      user: {
+        update: {
+          async after(user) {
+            deps.forgetUser(user.id);
+          },
+        },
+      },
+      session: {
+        delete: {
+          async after(session) {
+            deps.forgetUser(session.userId);
+          },
+        },
+      },
+    },
+    plugins: [
+      passwordPolicyPlugin({ minLength: env.PASSWORD_MIN_LENGTH }),
+      sessionCapPlugin({ absoluteSeconds: env.SESSION_ABSOLUTE_DAYS * 86_400 }),
+      admin({ defaultRole: "user", adminRoles: ["admin"] }),
+      jwt({
+        jwks: {
+          keyPairConfig: { alg: "EdDSA", crv: "Ed25519" },
+          rotationInterval: env.JWKS_ROTATION_DAYS * 86_400,
+          // Old public keys stay published long enough for every token they signed to expire.
+          gracePeriod: 7 * 86_400,
+        },
+        jwt: {
+          issuer: config.baseURL,
+          audience: config.baseURL,
+          expirationTime: `${env.ACCESS_TOKEN_TTL_SECONDS}s`,
+          definePayload: ({ user }) => accessTokenClaims(user as { id: string; role?: string | null; emailVerified: boolean }),
+        },
+        // Better Auth would otherwise sign a JWT on every /get-session call.
+        disableSettingJwtHeader: true,
+      }),
+      eventsPlugin(deps),
+    ],
+  } satisfies BetterAuthOptions;
+
+  return betterAuth(options);
+}
+
+export type Auth = ReturnType<typeof createAuth>;
+
+/**
+ * Security events and side effects that hang off Better Auth's own routes:
+ * audit lines, refresh-token revocation on sign-out everywhere, password-changed notices.
+ */
+function eventsPlugin(deps: AuthDeps): BetterAuthPlugin {
+  const { audit, mailer, config } = deps;
+  const ok = (ctx: { context: { returned?: unknown } }) =>
+    !(ctx.context.returned instanceof APIError) && !(ctx.context.returned instanceof Error);
+  return {
+    id: "aibook-events",
+    hooks: {
+      before: [
+        {
+          matcher: (ctx: { path?: string }) => ctx.path === "/sign-out",
+          handler: createAuthMiddleware(async (ctx) => {
+            const session = await getSessionFromCtx(ctx).catch(() => null);
+            if (session) {
+              await audit.record({ type: "sign_out", userId: session.user.id });
+              deps.forgetUser(session.user.id);
+            }
+          }),
+        },
+      ],
+      after: [
+        {
+          matcher: (ctx: { path?: string }) =>
+            ["/change-password", "/revoke-sessions", "/revoke-other-sessions", "/revoke-session"].includes(ctx.path ?? ""),
+          handler: createAuthMiddleware(async (ctx) => {
+            if (!ok(ctx)) return;
+            const session = ctx.context.session ?? (await getSessionFromCtx(ctx).catch(() => null));
+            const user = session?.user;
+            if (!user) return;
+            deps.forgetUser(user.id);
+            if (ctx.path === "/change-password") {
+              const body = (ctx.body ?? {}) as { revokeOtherSessions?: boolean };
+              await audit.record({ type: "password_changed", userId: user.id, detail: { revokeOtherSessions: !!body.revokeOtherSessions } });
+              if (body.revokeOtherSessions) await deps.revokeRefreshTokens(user.id, "password_changed");
+              mailer.enqueue(
+                passwordChangedMessage({
+                  to: user.email,
+                  name: user.name,
+                  when: new Date(),
+                  ip: currentRequest()?.ip ?? null,
+                  resetUrl: `${config.baseURL}/forgot-password`,
+                }),
+              );
+            } else if (ctx.path === "/revoke-session") {
+              await audit.record({ type: "session_revoked", userId: user.id });
+            } else {
+              // Sign out everywhere ends the token families too (ASVS 7.4.1).
+              await deps.revokeRefreshTokens(user.id, "sign_out_everywhere");
+              await audit.record({ type: "sessions_revoked", userId: user.id, detail: { others: ctx.path === "/revoke-other-sessions" } });
+            }
+          }),
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { z } from "zod";
+
+/**
+ * Every setting AI Book reads from the environment, validated once at boot.
+ * Names follow the ecosystem where one exists (BETTER_AUTH_*, DATABASE_URL, SMTP_URL...).
+ * Documented one by one in `.env.example`.
+ */
+const bool = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no", "on", "off"])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ["true", "1", "yes", "on"].includes(v)));
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).optional().default(fallback);
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: int(7860, 1, 65535),
+  HOST: z.string().optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DATA_DIR: z.string().default("./data"),
+
+  BETTER_AUTH_SECRET: z.string().optional(),
+  BETTER_AUTH_URL: z.url({ protocol: /^https?$/ }).optional(),
+  TRUSTED_ORIGINS: list,
+  ALLOW_INSECURE_HTTP: bool(false),
+
+  DATABASE_URL: z.string().optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  RESEND_API_KEY: z.string().min(1).optional(),
+  RESEND_BASE_URL: z.url().optional(),
+  EMAIL_FROM: z.string().default("AI Book <no-reply@localhost>"),
+
+  REQUIRE_EMAIL_VERIFICATION: bool(true),
+  PASSWORD_MIN_LENGTH: int(8, 8, 64),
+  ADMIN_EMAILS: list,
+  TRUSTED_PROXIES: list,
+  RATE_LIMIT: z.enum(["on", "off"]).default("on"),
+
+  ACCESS_TOKEN_TTL_SECONDS: int(900, 60, 3600),
+  REFRESH_TOKEN_TTL_DAYS: int(30, 1, 365),
+  REFRESH_REUSE_GRACE_SECONDS: int(10, 0, 60),
+  SESSION_TTL_DAYS: int(7, 1, 90),
+  SESSION_ABSOLUTE_DAYS: int(30, 1, 365),
+  JWKS_ROTATION_DAYS: int(30, 1, 365),
+
+  GITHUB_CLIENT_ID: z.string().optional(),
+  GITHUB_CLIENT_SECRET: z.string().optional(),
+  GOOGLE_CLIENT_ID: z.string().optional(),
+  GOOGLE_CLIENT_SECRET: z.string().optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parse the environment; throws ConfigError with one line per bad variable. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  // Treat empty strings as unset, as dotenv files commonly leave `FOO=`.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => `${i.path.join(".") || "env"}: ${i.message}`),
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,55 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import type { DatabaseConfig } from "../config/index.ts";
+import type { Database } from "./schema.ts";
+
+export type { Database } from "./schema.ts";
+
+export interface Db {
+  kind: DatabaseConfig["kind"];
+  kysely: Kysely<Database>;
+  /** The raw better-sqlite3 handle (SQLite only) for prepared hot-path statements. */
+  sqlite?: SQLite.Database;
+  pool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+// int8 (bigint) columns hold epoch milliseconds; they fit a JS number exactly.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+/** Open the database named by the config: SQLite (WAL, busy timeout) or a PostgreSQL pool. */
+export function openDatabase(config: DatabaseConfig): Db {
+  if (config.kind === "sqlite") {
+    if (config.file !== ":memory:") mkdirSync(path.dirname(path.resolve(config.file)), { recursive: true, mode: 0o700 });
+    const sqlite = new SQLite(config.file);
+    sqlite.pragma("journal_mode = WAL");
+    // Writers wait for each other instead of failing with SQLITE_BUSY.
+    sqlite.pragma("busy_timeout = 5000");
+    sqlite.pragma("synchronous = NORMAL");
+    sqlite.pragma("foreign_keys = ON");
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return {
+      kind: "sqlite",
+      kysely,
+      sqlite,
+      async close() {
+        await kysely.destroy();
+      },
+    };
+  }
+  const pool = new pg.Pool({ connectionString: config.url, max: 10 });
+  // A backend restart kills idle clients; without a listener that error would crash the process.
+  pool.on("error", () => {});
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: "postgres",
+    kysely,
+    pool,
+    async close() {
+      await kysely.destroy();
+    },
+  };
+}

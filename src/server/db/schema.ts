@@ -1,0 +1,124 @@
+import type { ColumnType, Generated } from "kysely";
+
+/** Better Auth's tables (camelCase columns, as Better Auth writes them). */
+export interface UserTable {
+  id: string;
+  name: string;
+  email: string;
+  emailVerified: boolean | number;
+  image: string | null;
+  createdAt: ColumnType<Date | string, Date | string, Date | string>;
+  updatedAt: ColumnType<Date | string, Date | string, Date | string>;
+  role: string | null;
+  banned: boolean | number | null;
+  banReason: string | null;
+  banExpires: ColumnType<Date | string | null, Date | string | null, Date | string | null>;
+}
+
+export interface SessionTable {
+  id: string;
+  expiresAt: ColumnType<Date | string, Date | string, Date | string>;
+  token: string;
+  createdAt: ColumnType<Date | string, Date | string, Date | string>;
+  updatedAt: ColumnType<Date | string, Date | string, Date | string>;
+  ipAddress: string | null;
+  userAgent: string | null;
+  userId: string;
+  impersonatedBy: string | null;
+}
+
+export interface AccountTable {
+  id: string;
+  accountId: string;
+  providerId: string;
+  userId: string;
+  accessToken: string | null;
+  refreshToken: string | null;
+  idToken: string | null;
+  accessTokenExpiresAt: Date | string | null;
+  refreshTokenExpiresAt: Date | string | null;
+  scope: string | null;
+  password: string | null;
+  createdAt: Date | string;
+  updatedAt: Date | string;
+}
+
+export interface VerificationTable {
+  id: string;
+  identifier: string;
+  value: string;
+  expiresAt: Date | string;
+  createdAt: Date | string;
+  updatedAt: Date | string;
+}
+
+export interface JwksTable {
+  id: string;
+  publicKey: string;
+  privateKey: string;
+  createdAt: Date | string;
+  expiresAt: Date | string | null;
+  alg: string | null;
+  crv: string | null;
+}
+
+/** Our tables: snake_case, times as epoch milliseconds (bigint) on both databases. */
+export interface UserPreferencesTable {
+  user_id: string;
+  theme: string;
+  language: string;
+  notify_product: number;
+  updated_at: number;
+}
+
+export interface SecurityEventTable {
+  id: string;
+  user_id: string | null;
+  type: string;
+  ip: string | null;
+  user_agent: string | null;
+  detail: string | null;
+  created_at: number;
+}
+
+export interface RefreshTokenTable {
+  id: string;
+  family_id: string;
+  user_id: string;
+  token_hash: string;
+  parent_id: string | null;
+  rotated_at: number | null;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+  expires_at: number;
+  created_at: number;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface RateLimitCounterTable {
+  key: string;
+  count: number;
+  reset_at: number;
+}
+
+export interface UsedTokenTable {
+  token_hash: string;
+  purpose: string;
+  expires_at: number;
+}
+
+export interface Database {
+  user: UserTable;
+  session: SessionTable;
+  account: AccountTable;
+  verification: VerificationTable;
+  jwks: JwksTable;
+  user_preferences: UserPreferencesTable;
+  security_event: SecurityEventTable;
+  refresh_token: RefreshTokenTable;
+  rate_limit_counter: RateLimitCounterTable;
+  used_token: UsedTokenTable;
+}
+
+export type { Generated };

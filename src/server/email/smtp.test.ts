@@ -1,0 +1,134 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createMailer, type EmailMessage, type Mailer } from "./send-email.ts";
+import {
+  changeEmailMessage,
+  deleteAccountMessage,
+  emailChangedNoticeMessage,
+  passwordChangedMessage,
+  resetPasswordMessage,
+  verifyEmailMessage,
+} from "./templates.ts";
+import { memoryLogger, startSmtpServer, type TestSmtpServer } from "./test-helpers.ts";
+
+const EVIL_NAME = "<script>alert(1)</script>";
+const ESCAPED_NAME = "&lt;script&gt;alert(1)&lt;/script&gt;";
+const TOKEN = "tok_5ecr3t_abc123";
+const URL_WITH_TOKEN = `https://book.example/api/auth/verify?token=${TOKEN}&callbackURL=%2F`;
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function setup(rejectFirst = 0): Promise<{ server: TestSmtpServer; mailer: Mailer; log: ReturnType<typeof memoryLogger> }> {
+  const server = await startSmtpServer({ rejectFirst });
+  const log = memoryLogger();
+  const mailer = createMailer({
+    from: "AI Book <no-reply@book.example>",
+    smtpUrl: server.url,
+    resendApiKey: "re_should_not_be_used",
+    outboxDir: "/nonexistent/outbox",
+    logger: log.logger,
+    retry: { attempts: 5, baseDelayMs: 5 },
+  });
+  cleanups.push(() => server.close(), () => mailer.close());
+  return { server, mailer, log };
+}
+
+describe("SMTP transport (real smtp-server)", () => {
+  it("delivers every template as multipart/alternative with escaped names", async () => {
+    const { server, mailer, log } = await setup();
+    expect(mailer.transport).toBe("smtp");
+    expect(log.entries().some((e) => /both SMTP_URL and RESEND_API_KEY/.test(String(e.msg)))).toBe(true);
+
+    const to = "reader@book.example";
+    const cases: Array<{ msg: EmailMessage; url?: string; extra?: string }> = [
+      { msg: verifyEmailMessage({ to, name: EVIL_NAME, url: URL_WITH_TOKEN, expiresInMinutes: 1440 }), url: URL_WITH_TOKEN },
+      { msg: resetPasswordMessage({ to, name: EVIL_NAME, url: "https://book.example/reset/abc?x=1", expiresInMinutes: 60 }), url: "https://book.example/reset/abc?x=1" },
+      {
+        msg: passwordChangedMessage({ to, name: EVIL_NAME, when: new Date("2025-01-02T03:04:05Z"), ip: "203.0.113.9", resetUrl: "https://book.example/forgot-password" }),
+        url: "https://book.example/forgot-password",
+        extra: "203.0.113.9",
+      },
+      { msg: changeEmailMessage({ to, name: EVIL_NAME, newEmail: "new<b>@book.example", url: "https://book.example/change?t=1" }), url: "https://book.example/change?t=1" },
+      { msg: emailChangedNoticeMessage({ to, name: EVIL_NAME, newEmail: "new@book.example" }), extra: "new@book.example" },
+      { msg: deleteAccountMessage({ to, name: EVIL_NAME, url: "https://book.example/delete?t=2", expiresInMinutes: 60 }), url: "https://book.example/delete?t=2" },
+    ];
+
+    for (const c of cases) {
+      const result = await mailer.sendEmail(c.msg);
+      expect(result).toMatchObject({ ok: true });
+    }
+    expect(server.received).toHaveLength(cases.length);
+
+    cases.forEach((c, i) => {
+      const mail = server.received[i]!;
+      expect(mail.subject).toBe(c.msg.subject);
+      expect(mail.to && !Array.isArray(mail.to) ? mail.to.value[0]?.address : undefined).toBe(to);
+      expect(mail.from?.value[0]?.address).toBe("no-reply@book.example");
+      expect(mail.headers.get("content-type")).toMatchObject({ value: "multipart/alternative" });
+      expect(mail.text).toBeTruthy();
+      expect(typeof mail.html).toBe("string");
+      if (c.url) expect(mail.text).toContain(c.url);
+      if (c.extra) expect(mail.text).toContain(c.extra);
+      const html = mail.html as string;
+      expect(html).toContain(ESCAPED_NAME);
+      expect(html).not.toContain("<script>");
+    });
+    // The change-email address is escaped too.
+    expect(server.received[3]!.html).toContain("new&lt;b&gt;@book.example");
+    // sendEmail logs redacted recipients only.
+    expect(log.raw()).not.toContain(to);
+    expect(log.raw()).toContain("r***@book.example");
+  });
+
+  it("retries transient 451 rejections in the background and never logs the link", async () => {
+    const { server, mailer, log } = await setup(2);
+    const msg = verifyEmailMessage({ to: "alice@book.example", name: "Alice", url: URL_WITH_TOKEN, expiresInMinutes: 60 });
+
+    const t0 = performance.now();
+    mailer.enqueue(msg);
+    expect(performance.now() - t0).toBeLessThan(20); // returns immediately
+    expect(server.dataCommands).toBe(0);
+
+    await mailer.drain();
+    expect(server.dataCommands).toBe(3);
+    expect(server.received).toHaveLength(1);
+    expect(server.received[0]!.text).toContain(URL_WITH_TOKEN);
+
+    const entries = log.entries();
+    const warns = entries.filter((e) => e.level === 40);
+    expect(warns).toHaveLength(2);
+    expect(warns[0]).toMatchObject({ tag: "verify-email", to: "a***@book.example", attempt: 1 });
+    expect(String(warns[0]!.error)).toContain("451");
+    expect(entries.some((e) => e.level === 30 && e.msg === "email sent" && e.attempt === 3)).toBe(true);
+    expect(entries.some((e) => e.level >= 50)).toBe(false);
+
+    const raw = log.raw();
+    expect(raw).not.toContain(TOKEN);
+    expect(raw).not.toContain("book.example/api/auth");
+    expect(raw).not.toContain("alice@book.example");
+  });
+
+  it("gives up after the configured attempts and logs an error", async () => {
+    const server = await startSmtpServer({ rejectFirst: 100 });
+    const log = memoryLogger();
+    const mailer = createMailer({
+      from: "AI Book <no-reply@book.example>",
+      smtpUrl: server.url,
+      outboxDir: "/nonexistent",
+      logger: log.logger,
+      retry: { attempts: 3, baseDelayMs: 2 },
+    });
+    cleanups.push(() => server.close(), () => mailer.close());
+    mailer.enqueue(resetPasswordMessage({ to: "bob@book.example", name: "Bob", url: URL_WITH_TOKEN, expiresInMinutes: 60 }));
+    await mailer.drain();
+    expect(server.dataCommands).toBe(3);
+    const entries = log.entries();
+    expect(entries.filter((e) => e.level === 40)).toHaveLength(3);
+    const errors = entries.filter((e) => e.level === 50);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ tag: "reset-password", to: "b***@book.example", attempts: 3 });
+    expect(log.raw()).not.toContain(TOKEN);
+  });
+});

@@ -1,0 +1,117 @@
+/**
+ * Client IP resolution behind (optional) trusted reverse proxies.
+ *
+ * The TCP peer address is the only thing a client cannot forge. `X-Forwarded-For`
+ * is honoured only when that peer is a configured trusted proxy, and then only
+ * as far as the chain of trusted proxies reaches (ASVS 15.3.4): the list is
+ * walked from the right (the hop closest to us) and the first address that is
+ * not itself a trusted proxy is the client.
+ */
+import { BlockList, isIP } from "node:net";
+
+export interface ClientIpResolver {
+  (socketAddress: string | undefined, xForwardedFor: string | undefined): string;
+}
+
+const MAPPED_V4 = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/;
+
+/**
+ * Canonical text form of an IP address, or `null` when `raw` is not an IP.
+ * IPv4-mapped IPv6 (`::ffff:1.2.3.4`, in any spelling) becomes plain IPv4;
+ * IPv6 is lower-cased and compressed (so one client maps to one string).
+ * An IPv6 zone id (`fe80::1%eth0`) is kept.
+ */
+export function normalizeIp(raw: string): string | null {
+  const value = raw.trim();
+  const family = isIP(value);
+  if (family === 4) return value;
+  if (family !== 6) return null;
+  const zoneAt = value.indexOf("%");
+  const address = zoneAt === -1 ? value : value.slice(0, zoneAt);
+  const zone = zoneAt === -1 ? "" : value.slice(zoneAt);
+  let canonical: string;
+  try {
+    canonical = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return value.toLowerCase();
+  }
+  const mapped = MAPPED_V4.exec(canonical);
+  if (mapped && !zone) {
+    const hi = parseInt(mapped[1]!, 16);
+    const lo = parseInt(mapped[2]!, 16);
+    return `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+  }
+  return canonical + zone;
+}
+
+function familyOf(ip: string): "ipv4" | "ipv6" {
+  return isIP(ip) === 4 ? "ipv4" : "ipv6";
+}
+
+function buildTrustList(trustedProxies: string[]): BlockList {
+  const list = new BlockList();
+  for (const [index, original] of trustedProxies.entries()) {
+    const entry = typeof original === "string" ? original.trim() : "";
+    const describe = `trusted proxy entry #${index + 1} (${JSON.stringify(original)})`;
+    if (!entry) throw new Error(`Invalid ${describe}: empty value; expected an IP address or CIDR such as 10.0.0.0/8 or fd00::/8`);
+    const slash = entry.indexOf("/");
+    if (slash === -1) {
+      const ip = normalizeIp(entry);
+      if (ip === null || ip.includes("%")) {
+        throw new Error(`Invalid ${describe}: not an IP address; expected an IP address or CIDR such as 10.0.0.0/8 or fd00::/8`);
+      }
+      list.addAddress(ip, familyOf(ip));
+      continue;
+    }
+    const base = normalizeIp(entry.slice(0, slash));
+    const prefixText = entry.slice(slash + 1);
+    if (base === null || base.includes("%")) {
+      throw new Error(`Invalid ${describe}: "${entry.slice(0, slash)}" is not an IP address`);
+    }
+    const family = familyOf(base);
+    const maxPrefix = family === "ipv4" ? 32 : 128;
+    if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > maxPrefix) {
+      throw new Error(`Invalid ${describe}: prefix length must be an integer from 0 to ${maxPrefix}`);
+    }
+    list.addSubnet(base, Number(prefixText), family);
+  }
+  return list;
+}
+
+/**
+ * Build a resolver. Throws (at creation) on any invalid `trustedProxies` entry,
+ * so configuration validation can surface a clear message.
+ */
+export function createClientIpResolver(trustedProxies: string[]): ClientIpResolver {
+  if (!Array.isArray(trustedProxies)) throw new Error("trustedProxies must be an array of IP addresses or CIDRs");
+  const trustList = buildTrustList(trustedProxies);
+  const noProxies = trustedProxies.length === 0;
+
+  const isTrusted = (ip: string): boolean => {
+    if (noProxies) return false;
+    try {
+      return trustList.check(ip.split("%")[0]!, familyOf(ip));
+    } catch {
+      return false;
+    }
+  };
+
+  return (socketAddress, xForwardedFor) => {
+    const peer = socketAddress === undefined ? null : normalizeIp(socketAddress);
+    if (peer === null) return socketAddress?.trim() || "unknown";
+    if (!xForwardedFor || !isTrusted(peer)) return peer;
+
+    let current = peer;
+    const hops = xForwardedFor.split(",");
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = normalizeIp(hops[i]!);
+      // Malformed hop: everything to its left is untrustworthy; the last good
+      // hop (a trusted proxy that handed us this garbage) is the best we know.
+      if (hop === null) return current;
+      current = hop;
+      if (!isTrusted(hop)) return hop;
+    }
+    // Every hop is a trusted proxy: the leftmost one is the origin.
+    return current;
+  };
+}

@@ -1,0 +1,28 @@
+import type { MiddlewareHandler } from "hono";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { createClientIpResolver } from "./client-ip.ts";
+import { CLIENT_IP_HEADER } from "./client-ip-header.ts";
+import { requestContext } from "./request-context.ts";
+
+/**
+ * First middleware of every request: decide the client IP from the socket (X-Forwarded-For
+ * only from TRUSTED_PROXIES), overwrite any client-sent copy of our IP header for Better Auth,
+ * and open the per-request context.
+ */
+export function edge(trustedProxies: string[]): MiddlewareHandler {
+  const resolveIp = createClientIpResolver(trustedProxies);
+  return async function edgeMiddleware(c, next) {
+    let socketAddress: string | undefined;
+    try {
+      socketAddress = getConnInfo(c).remote.address;
+    } catch {
+      socketAddress = undefined; // in-process requests (tests) have no socket
+    }
+    const ip = resolveIp(socketAddress, c.req.header("x-forwarded-for"));
+    c.req.raw.headers.set(CLIENT_IP_HEADER, ip);
+    await requestContext.run(
+      { ip, userAgent: c.req.header("user-agent") ?? null, path: c.req.path },
+      () => next(),
+    );
+  };
+}

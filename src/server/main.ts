@@ -1,0 +1,38 @@
+import { serve } from "@hono/node-server";
+import { ConfigError, loadConfig } from "./config/index.ts";
+import { createServices } from "./services.ts";
+import { createApp } from "./app.ts";
+
+/** `npm start`: validate the configuration, migrate, serve. */
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const services = await createServices(config);
+  const app = createApp(services);
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    services.logger.info(
+      { url: config.baseURL, port: info.port, database: config.database.kind, email: services.mailer.transport },
+      `AI Book listening on http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${info.port}`,
+    );
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    services.logger.info({ signal }, "shutting down");
+    server.close(() => void services.close().then(() => process.exit(0)));
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+void main();

@@ -1,0 +1,227 @@
+/**
+ * Fixed-window counters shared by the rate limiter and the account throttle.
+ *
+ * Three implementations behind one interface: SQL (SQLite >= 3.35 or
+ * PostgreSQL, table `rate_limit_counter`), Redis, and in-memory (unit tests).
+ * A counter is expired when `resetAt <= now`.
+ */
+import { createHash } from "node:crypto";
+import type { Redis } from "ioredis";
+import { sql, type Kysely } from "kysely";
+
+export interface CounterState {
+  count: number;
+  /** Epoch milliseconds at which the counter expires. */
+  resetAt: number;
+}
+
+export interface CounterStore {
+  /** Atomically add 1 to `key`; if absent or expired, start at 1 with expiry now+windowMs. */
+  increment(key: string, windowMs: number): Promise<CounterState>;
+  /** `null` when absent or expired. */
+  get(key: string): Promise<CounterState | null>;
+  /** Overwrite `key` with `count`, expiring `ttlMs` from now. */
+  set(key: string, count: number, ttlMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export interface SqlCounterStore extends CounterStore {
+  /** Delete rows that expired more than a minute ago. Returns the number deleted. */
+  purgeExpired(): Promise<number>;
+}
+
+function positiveMs(value: number, what: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${what} must be a positive number of milliseconds`);
+  return Math.max(1, Math.ceil(value));
+}
+
+function nonNegativeCount(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError("count must be a non-negative integer");
+  return value;
+}
+
+// ---------------------------------------------------------------------------
+// Memory
+
+/** In-process store, for unit tests only (not shared between processes, unbounded between sweeps). */
+export function createMemoryCounterStore(now: () => number = Date.now): CounterStore {
+  const entries = new Map<string, CounterState>();
+  let writes = 0;
+
+  const sweep = (t: number) => {
+    if (++writes % 1000 !== 0) return;
+    for (const [key, entry] of entries) if (entry.resetAt <= t) entries.delete(key);
+  };
+
+  return {
+    async increment(key, windowMs) {
+      const window = positiveMs(windowMs, "windowMs");
+      const t = now();
+      sweep(t);
+      const entry = entries.get(key);
+      const next = entry && entry.resetAt > t ? { count: entry.count + 1, resetAt: entry.resetAt } : { count: 1, resetAt: t + window };
+      entries.set(key, next);
+      return { ...next };
+    },
+    async get(key) {
+      const entry = entries.get(key);
+      if (!entry) return null;
+      if (entry.resetAt <= now()) {
+        entries.delete(key);
+        return null;
+      }
+      return { ...entry };
+    },
+    async set(key, count, ttlMs) {
+      const t = now();
+      sweep(t);
+      entries.set(key, { count: nonNegativeCount(count), resetAt: t + positiveMs(ttlMs, "ttlMs") });
+    },
+    async delete(key) {
+      entries.delete(key);
+    },
+    async close() {
+      entries.clear();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// SQL (SQLite >= 3.35 / PostgreSQL)
+
+const MAX_RAW_KEY_LENGTH = 200;
+
+/** Keys longer than 200 characters are stored as `sha256:<hex>` (71 characters) to fit varchar(255). */
+export function sqlCounterKey(key: string): string {
+  return key.length > MAX_RAW_KEY_LENGTH ? `sha256:${createHash("sha256").update(key).digest("hex")}` : key;
+}
+
+/** How long after expiry a row is kept before `purgeExpired` removes it. */
+const PURGE_GRACE_MS = 60_000;
+
+interface CounterRow {
+  count: number | string;
+  reset_at: number | string | bigint;
+}
+
+function toState(row: CounterRow): CounterState {
+  return { count: Number(row.count), resetAt: Number(row.reset_at) };
+}
+
+/**
+ * Store backed by the `rate_limit_counter` table:
+ * `create table rate_limit_counter (key varchar(255) primary key, count integer not null, reset_at bigint not null)`.
+ */
+export function createSqlCounterStore(db: Kysely<any>, now: () => number = Date.now): SqlCounterStore {
+  const clock = () => Math.floor(now());
+
+  return {
+    async increment(key, windowMs) {
+      const window = positiveMs(windowMs, "windowMs");
+      const t = clock();
+      const k = sqlCounterKey(key);
+      // One atomic upsert: restarts the window if expired, else adds one.
+      const { rows } = await sql<CounterRow>`
+        insert into rate_limit_counter ("key", "count", reset_at) values (${k}, 1, ${t + window})
+        on conflict ("key") do update set
+          "count" = case when rate_limit_counter.reset_at <= ${t} then 1 else rate_limit_counter."count" + 1 end,
+          reset_at = case when rate_limit_counter.reset_at <= ${t} then excluded.reset_at else rate_limit_counter.reset_at end
+        returning "count", reset_at`.execute(db);
+      const row = rows[0];
+      if (!row) throw new Error("rate_limit_counter upsert returned no row");
+      return toState(row);
+    },
+    async get(key) {
+      const { rows } = await sql<CounterRow>`
+        select "count", reset_at from rate_limit_counter where "key" = ${sqlCounterKey(key)} and reset_at > ${clock()}`.execute(db);
+      return rows[0] ? toState(rows[0]) : null;
+    },
+    async set(key, count, ttlMs) {
+      const resetAt = clock() + positiveMs(ttlMs, "ttlMs");
+      await sql`
+        insert into rate_limit_counter ("key", "count", reset_at) values (${sqlCounterKey(key)}, ${nonNegativeCount(count)}, ${resetAt})
+        on conflict ("key") do update set "count" = excluded."count", reset_at = excluded.reset_at`.execute(db);
+    },
+    async delete(key) {
+      await sql`delete from rate_limit_counter where "key" = ${sqlCounterKey(key)}`.execute(db);
+    },
+    async purgeExpired() {
+      const result = await sql`delete from rate_limit_counter where reset_at < ${clock() - PURGE_GRACE_MS}`.execute(db);
+      return Number(result.numAffectedRows ?? 0n);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Redis
+
+/** INCR + PEXPIRE-if-new + PTTL in one atomic step. Returns { count, pttl }. */
+const INCREMENT_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if count == 1 or ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return { count, ttl }
+`;
+
+/** GET + PTTL atomically. Returns false when absent. */
+const GET_SCRIPT = `
+local value = redis.call('GET', KEYS[1])
+if not value then return false end
+return { tonumber(value), redis.call('PTTL', KEYS[1]) }
+`;
+
+interface Script {
+  source: string;
+  sha: string;
+}
+
+function script(source: string): Script {
+  return { source, sha: createHash("sha1").update(source).digest("hex") };
+}
+
+const increment = script(INCREMENT_SCRIPT);
+const getWithTtl = script(GET_SCRIPT);
+
+async function runScript(redis: Redis, s: Script, key: string, ...args: (string | number)[]): Promise<unknown> {
+  try {
+    return await redis.evalsha(s.sha, 1, key, ...args);
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith("NOSCRIPT")) return redis.eval(s.source, 1, key, ...args);
+    throw error;
+  }
+}
+
+/**
+ * Store backed by Redis. Keys are prefixed (default `aibook:rl:`). The client
+ * belongs to the caller: this store does not close it.
+ */
+export function createRedisCounterStore(redis: Redis, prefix = "aibook:rl:", now: () => number = Date.now): CounterStore {
+  const k = (key: string) => prefix + key;
+
+  return {
+    async increment(key, windowMs) {
+      const window = positiveMs(windowMs, "windowMs");
+      const reply = (await runScript(redis, increment, k(key), window)) as [number, number];
+      return { count: Number(reply[0]), resetAt: now() + Math.max(0, Number(reply[1])) };
+    },
+    async get(key) {
+      const reply = (await runScript(redis, getWithTtl, k(key))) as [number, number] | null;
+      if (!reply) return null;
+      const count = Number(reply[0]);
+      const pttl = Number(reply[1]);
+      // -2: vanished between calls (cannot happen inside a script); -1: no expiry (foreign key).
+      if (!Number.isFinite(count) || pttl === -2 || pttl === 0) return null;
+      return { count, resetAt: pttl < 0 ? Number.MAX_SAFE_INTEGER : now() + pttl };
+    },
+    async set(key, count, ttlMs) {
+      await redis.set(k(key), nonNegativeCount(count), "PX", positiveMs(ttlMs, "ttlMs"));
+    },
+    async delete(key) {
+      await redis.del(k(key));
+    },
+  };
+}

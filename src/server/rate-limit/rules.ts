@@ -1,0 +1,28 @@
+import type { RateRule } from "./rate-limiter.ts";
+
+const MIN = 60_000;
+
+/**
+ * Per-IP limits, declared in one place. Numbers follow Supabase Auth's and Auth0's published
+ * defaults (shared/notes/security-bar.md): generous for people, tight for scripts.
+ */
+export const RULES = {
+  /** Every /api/auth/* request. */
+  auth: { name: "ip:auth", max: 300, windowMs: 5 * MIN },
+  /** Password sign-in attempts. */
+  signIn: { name: "ip:sign-in", max: 30, windowMs: 5 * MIN },
+  signUp: { name: "ip:sign-up", max: 30, windowMs: 5 * MIN },
+  /** Verification and reset mails. */
+  mail: { name: "ip:mail", max: 10, windowMs: 15 * MIN },
+  /** Password grant on the token endpoint. */
+  tokenPassword: { name: "ip:token-password", max: 30, windowMs: 5 * MIN },
+  /** Refresh grant (Supabase: 150 per 5 min). */
+  tokenRefresh: { name: "ip:token-refresh", max: 150, windowMs: 5 * MIN },
+  /** Everything else under /api/v1. */
+  api: { name: "ip:api", max: 1200, windowMs: 1 * MIN },
+} satisfies Record<string, RateRule>;
+
+export type RuleName = keyof typeof RULES;
+
+/** At most one mail of a kind per address per minute (ASVS 6.3.x; Supabase's 60 s). */
+export const MAIL_PER_ADDRESS_WINDOW_MS = 60_000;

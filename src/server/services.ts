@@ -1,0 +1,194 @@
+import { createHash } from "node:crypto";
+import path from "node:path";
+import { Redis } from "ioredis";
+import pino, { type Logger } from "pino";
+import type { AppConfig } from "./config/index.ts";
+import { openDatabase, type Db } from "./db/index.ts";
+import { migrateToLatest } from "./db/migrator.ts";
+import { createAuditLog, type AuditLog } from "./audit/audit.ts";
+import { createAuth, type Auth } from "./auth/auth.ts";
+import { createCallerResolver, type CallerResolver } from "./auth/caller.ts";
+import { createMailer, type Mailer } from "./email/send-email.ts";
+import { tooManyRequests } from "./http/errors.ts";
+import { currentRequest } from "./http/request-context.ts";
+import { createAccountThrottle, type AccountThrottle } from "./rate-limit/account-throttle.ts";
+import { createRedisCounterStore, createSqlCounterStore, type CounterStore } from "./rate-limit/counter-store.ts";
+import { createRateLimiter } from "./rate-limit/rate-limiter.ts";
+import type { RateRule } from "./rate-limit/rate-limiter.ts";
+import { MAIL_PER_ADDRESS_WINDOW_MS } from "./rate-limit/rules.ts";
+import { createAccessTokenVerifier, type AccessTokenVerifier } from "./tokens/access-token-verifier.ts";
+import { createRefreshTokenService, type RefreshTokenService } from "./tokens/refresh-tokens.ts";
+import { promoteConfiguredAdmins } from "./account/admin-emails.ts";
+
+/** Everything the routes need, built once from the configuration. Tests build one per file. */
+export interface Services {
+  config: AppConfig;
+  logger: Logger;
+  db: Db;
+  auth: Auth;
+  mailer: Mailer;
+  audit: AuditLog;
+  counters: CounterStore;
+  limits: { consume(rule: RateRule, key: string): Promise<void> };
+  throttle: AccountThrottle;
+  mailQuota: { take(kind: string, email: string): Promise<{ allowed: boolean; retryAfterSeconds: number }> };
+  usedTokens: { claim(purpose: string, token: string, expiresAt: number): Promise<boolean> };
+  refreshTokens: RefreshTokenService;
+  verifier: AccessTokenVerifier;
+  callers: CallerResolver;
+  isTrustedRedirect(url: string): boolean;
+  close(): Promise<void>;
+}
+
+export interface ServiceOverrides {
+  logger?: Logger;
+  mailer?: Mailer;
+  /** Skip running migrations at start (the CLI runs them itself). */
+  skipMigrations?: boolean;
+}
+
+const sha = (s: string) => createHash("sha256").update(s).digest("base64url");
+
+export async function createServices(config: AppConfig, overrides: ServiceOverrides = {}): Promise<Services> {
+  const logger =
+    overrides.logger ??
+    pino({
+      level: config.env.LOG_LEVEL,
+      // Belt and braces: whatever a log call passes, these never reach the log (ASVS 16.2.5).
+      redact: {
+        paths: ["password", "*.password", "token", "*.token", "refresh_token", "*.refresh_token", "access_token", "secret", "*.secret", "req.headers.cookie", "req.headers.authorization"],
+        censor: "[redacted]",
+      },
+    });
+  for (const warning of config.warnings) logger.warn(warning);
+
+  const db = openDatabase(config.database);
+  if (!overrides.skipMigrations) {
+    const { applied } = await migrateToLatest(db);
+    if (applied.length) logger.info({ applied }, "database migrated");
+  }
+
+  let redis: Redis | undefined;
+  let counters: CounterStore;
+  if (config.env.REDIS_URL) {
+    redis = new Redis(config.env.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    redis.on("error", (err) => logger.error({ err: err.message }, "redis error"));
+    counters = createRedisCounterStore(redis);
+  } else {
+    counters = createSqlCounterStore(db.kysely);
+  }
+
+  const limiter = createRateLimiter(counters);
+  const limits = {
+    async consume(rule: RateRule, key: string) {
+      if (!config.rateLimit) return;
+      const decision = await limiter.consume(rule, key);
+      if (!decision.allowed) throw tooManyRequests(decision.retryAfterSeconds);
+    },
+  };
+  const throttle = createAccountThrottle(counters);
+  const mailQuota = {
+    async take(kind: string, email: string) {
+      if (!config.rateLimit) return { allowed: true, retryAfterSeconds: 0 };
+      const state = await counters.increment(`mail:${kind}:${sha(email.trim().toLowerCase())}`, MAIL_PER_ADDRESS_WINDOW_MS);
+      return { allowed: state.count <= 1, retryAfterSeconds: Math.max(1, Math.ceil((state.resetAt - Date.now()) / 1000)) };
+    },
+  };
+
+  const usedTokens = {
+    async claim(purpose: string, token: string, expiresAt: number) {
+      const result = await db.kysely
+        .insertInto("used_token")
+        .values({ token_hash: sha(`${purpose}:${token}`), purpose, expires_at: expiresAt })
+        .onConflict((oc) => oc.column("token_hash").doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+    },
+  };
+
+  const mailer =
+    overrides.mailer ??
+    createMailer({
+      from: config.env.EMAIL_FROM,
+      smtpUrl: config.env.SMTP_URL,
+      resendApiKey: config.env.RESEND_API_KEY,
+      resendBaseUrl: config.env.RESEND_BASE_URL,
+      outboxDir: path.join(config.dataDir, "outbox"),
+      logger,
+    });
+  const audit = createAuditLog(db.kysely, logger);
+
+  const refreshTokens = createRefreshTokenService({
+    db: db.kysely,
+    secret: config.secret,
+    ttlMs: config.env.REFRESH_TOKEN_TTL_DAYS * 86_400_000,
+    graceMs: config.env.REFRESH_REUSE_GRACE_SECONDS * 1000,
+    onReuse: ({ userId, familyId }) => audit.record({ type: "token_refresh_reuse", userId, detail: { familyId } }),
+  });
+
+  let callers: CallerResolver | undefined;
+  const auth = createAuth({
+    config,
+    db,
+    mailer,
+    audit,
+    logger,
+    async mayMailAddress(kind, email) {
+      if (currentRequest()?.mailQuotaTaken) return true;
+      return (await mailQuota.take(kind, email)).allowed;
+    },
+    revokeRefreshTokens: (userId, reason) => refreshTokens.revokeAllForUser(userId, reason),
+    forgetUser: (userId) => callers?.forgetUser(userId),
+    onEmailVerified: (user) => promoteConfiguredAdmins(db.kysely, config.env.ADMIN_EMAILS, audit, user.email),
+  });
+
+  const verifier = createAccessTokenVerifier({ db: db.kysely, issuer: config.baseURL, audience: config.baseURL });
+  callers = createCallerResolver({
+    db: db.kysely,
+    auth,
+    secret: config.secret,
+    verifier,
+    secureCookies: config.secureCookies,
+    sessionTtlMs: config.env.SESSION_TTL_DAYS * 86_400_000,
+    updateAgeMs: 86_400_000,
+    absoluteSessionMs: config.env.SESSION_ABSOLUTE_DAYS * 86_400_000,
+  });
+
+  // Accounts listed in ADMIN_EMAILS that are already verified become admins at start.
+  await promoteConfiguredAdmins(db.kysely, config.env.ADMIN_EMAILS, audit);
+
+  const trustedOrigins = new Set(config.trustedOrigins.map((o) => new URL(o).origin));
+  function isTrustedRedirect(url: string): boolean {
+    // Relative paths only when they cannot be read as protocol-relative ("//evil") (ASVS 3.7.2).
+    if (url.startsWith("/")) return !url.startsWith("//") && !url.startsWith("/\\");
+    try {
+      return trustedOrigins.has(new URL(url).origin);
+    } catch {
+      return false;
+    }
+  }
+
+  return {
+    config,
+    logger,
+    db,
+    auth,
+    mailer,
+    audit,
+    counters,
+    limits,
+    throttle,
+    mailQuota,
+    usedTokens,
+    refreshTokens,
+    verifier,
+    callers,
+    isTrustedRedirect,
+    async close() {
+      await mailer.drain().catch(() => {});
+      await mailer.close().catch(() => {});
+      if (redis) await redis.quit().catch(() => {});
+      await db.close();
+    },
+  };
+}

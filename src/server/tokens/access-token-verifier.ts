@@ -1,0 +1,150 @@
+import { createPublicKey, verify as verifySignature, type KeyObject } from "node:crypto";
+import type { Kysely } from "kysely";
+import type { Database } from "../db/schema.ts";
+import { ACCESS_TOKEN_USE } from "./access-token-claims.ts";
+
+/**
+ * Verifies our access JWTs on the hot path of /api/v1/* (RFC 8725, ASVS 9.1–9.2).
+ *
+ * - One algorithm, pinned: EdDSA (Ed25519). `none`, HS*, RS*, ES* are refused before any key
+ *   is touched, so the "HS256 signed with our public key" confusion cannot happen.
+ * - Keys come only from our own `jwks` table, by `kid`; `jku`, `x5u`, `jwk` headers are never
+ *   read, and a `crit` header is refused (we understand no extensions).
+ * - Unknown `kid`s reload the key table at most once per `reloadIntervalMs` (no refetch storm).
+ * - Signature before claims; then exp (required), nbf, iss, aud, `token_use: access`.
+ * - Verified claims are remembered per exact token string (bounded), with `exp` re-checked on
+ *   every use: each distinct token pays for one Ed25519 verify (~0.1 ms) in its life.
+ */
+export interface AccessClaims {
+  sub: string;
+  role: string;
+  email_verified: boolean;
+  jti: string;
+  exp: number;
+  iat: number;
+}
+
+export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; reason: string };
+
+export interface AccessTokenVerifierOptions {
+  db: Kysely<Database>;
+  issuer: string;
+  audience: string;
+  now?: () => number;
+  maxTokenLength?: number;
+  cacheSize?: number;
+  reloadIntervalMs?: number;
+}
+
+const B64URL = /^[A-Za-z0-9_-]+$/;
+
+function decodeJson(segment: string): Record<string, unknown> | null {
+  if (!B64URL.test(segment)) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
+  const now = options.now ?? Date.now;
+  const maxLength = options.maxTokenLength ?? 8192;
+  const cacheSize = options.cacheSize ?? 10_000;
+  const reloadInterval = options.reloadIntervalMs ?? 30_000;
+  let keys = new Map<string, KeyObject>();
+  let lastLoad = -Infinity;
+  let loading: Promise<void> | null = null;
+  const verified = new Map<string, AccessClaims>();
+
+  async function loadKeys(): Promise<void> {
+    const rows = await options.db.selectFrom("jwks").select(["id", "publicKey", "alg", "crv"]).execute();
+    const next = new Map<string, KeyObject>();
+    for (const row of rows) {
+      if ((row.alg ?? "EdDSA") !== "EdDSA") continue;
+      try {
+        const jwk = JSON.parse(row.publicKey) as Record<string, unknown>;
+        if (jwk.kty !== "OKP" || (jwk.crv ?? row.crv) !== "Ed25519") continue;
+        next.set(row.id, createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: String(jwk.x) }, format: "jwk" }));
+      } catch {
+        // A malformed stored key is skipped, not fatal.
+      }
+    }
+    keys = next;
+    lastLoad = now();
+  }
+
+  async function keyFor(kid: string): Promise<KeyObject | undefined> {
+    const known = keys.get(kid);
+    if (known) return known;
+    if (now() - lastLoad < reloadInterval) return undefined;
+    loading ??= loadKeys().finally(() => {
+      loading = null;
+    });
+    await loading;
+    return keys.get(kid);
+  }
+
+  function checkTime(claims: AccessClaims): VerifyResult {
+    if (claims.exp * 1000 <= now()) return { ok: false, reason: "expired" };
+    return { ok: true, claims };
+  }
+
+  async function verify(token: string): Promise<VerifyResult> {
+    const cached = verified.get(token);
+    if (cached) return checkTime(cached);
+    if (token.length > maxLength) return { ok: false, reason: "too_long" };
+    const parts = token.split(".");
+    if (parts.length !== 3) return { ok: false, reason: "malformed" };
+    const [h, p, s] = parts as [string, string, string];
+    const header = decodeJson(h);
+    if (!header) return { ok: false, reason: "malformed_header" };
+    if (header.alg !== "EdDSA") return { ok: false, reason: "alg_not_allowed" };
+    if ("crit" in header) return { ok: false, reason: "crit_not_supported" };
+    if (typeof header.kid !== "string" || header.kid.length === 0 || header.kid.length > 128) {
+      return { ok: false, reason: "bad_kid" };
+    }
+    if (!B64URL.test(s) || !B64URL.test(p)) return { ok: false, reason: "malformed" };
+    const signature = Buffer.from(s, "base64url");
+    if (signature.length !== 64) return { ok: false, reason: "bad_signature" };
+    const key = await keyFor(header.kid);
+    if (!key) return { ok: false, reason: "unknown_kid" };
+    let valid = false;
+    try {
+      valid = verifySignature(null, Buffer.from(`${h}.${p}`), key, signature);
+    } catch {
+      valid = false;
+    }
+    if (!valid) return { ok: false, reason: "bad_signature" };
+
+    const payload = decodeJson(p);
+    if (!payload) return { ok: false, reason: "malformed_payload" };
+    const t = now() / 1000;
+    if (typeof payload.exp !== "number") return { ok: false, reason: "missing_exp" };
+    if (payload.nbf !== undefined && (typeof payload.nbf !== "number" || payload.nbf > t)) return { ok: false, reason: "not_yet_valid" };
+    if (payload.iss !== options.issuer) return { ok: false, reason: "bad_iss" };
+    const aud = payload.aud;
+    if (!(aud === options.audience || (Array.isArray(aud) && aud.includes(options.audience)))) return { ok: false, reason: "bad_aud" };
+    if (payload.token_use !== ACCESS_TOKEN_USE) return { ok: false, reason: "not_access_token" };
+    if (typeof payload.sub !== "string" || payload.sub.length === 0) return { ok: false, reason: "missing_sub" };
+    const claims: AccessClaims = {
+      sub: payload.sub,
+      role: typeof payload.role === "string" ? payload.role : "user",
+      email_verified: payload.email_verified === true,
+      jti: typeof payload.jti === "string" ? payload.jti : "",
+      exp: payload.exp,
+      iat: typeof payload.iat === "number" ? payload.iat : 0,
+    };
+    const result = checkTime(claims);
+    if (result.ok) {
+      if (verified.size >= cacheSize) verified.delete(verified.keys().next().value as string);
+      verified.set(token, claims);
+    }
+    return result;
+  }
+
+  return { verify, reloadKeys: loadKeys };
+}
+
+export type AccessTokenVerifier = ReturnType<typeof createAccessTokenVerifier>;

@@ -1,0 +1,139 @@
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import type { Services } from "../services.ts";
+import { currentRequest } from "../http/request-context.ts";
+import { RULES } from "../rate-limit/rules.ts";
+import { dummyPasswordHash, verifyPassword } from "../auth/password-hash.ts";
+import { accessTokenClaims } from "./access-token-claims.ts";
+import { ApiError } from "../http/errors.ts";
+
+/**
+ * The token API for everything that is not our browser (mobile, CLI, other services),
+ * OAuth 2.0 shaped: RFC 6749 §4.3 (password) and §6 (refresh), errors as §5.2, revocation
+ * as RFC 7009. Access tokens are Better Auth JWTs (EdDSA, JWKS at /api/auth/jwks).
+ */
+const tokenRequest = z.discriminatedUnion("grant_type", [
+  z.object({ grant_type: z.literal("password"), email: z.string().min(1).max(320), password: z.string().min(1).max(1024) }),
+  z.object({ grant_type: z.literal("refresh_token"), refresh_token: z.string().min(1).max(512) }),
+]);
+
+type OAuthError = "invalid_request" | "invalid_grant" | "unsupported_grant_type" | "access_denied";
+
+/** RFC 6749 §5.2 body, plus our usual { code, message } so every client can read it. */
+function oauthError(status: 400 | 401 | 403 | 429, error: OAuthError | string, description: string, code: string, headers: Record<string, string> = {}) {
+  return new ApiError(status, code, description, { error, error_description: description }, headers);
+}
+
+async function readBody(c: Context): Promise<unknown> {
+  const type = c.req.header("content-type") ?? "";
+  const text = await c.req.text();
+  if (type.includes("application/x-www-form-urlencoded")) return Object.fromEntries(new URLSearchParams(text));
+  if (!type.includes("json")) throw oauthError(400, "invalid_request", "Send the body as application/json.", "INVALID_REQUEST");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw oauthError(400, "invalid_request", "The request body is not valid JSON.", "INVALID_JSON");
+  }
+}
+
+export function tokenRoutes(s: Services) {
+  const app = new Hono();
+  const ttl = s.config.env.ACCESS_TOKEN_TTL_SECONDS;
+
+  async function mintAccessToken(userId: string): Promise<string> {
+    const user = await s.db.kysely.selectFrom("user").select(["id", "role", "emailVerified"]).where("id", "=", userId).executeTakeFirstOrThrow();
+    const { token } = await s.auth.api.signJWT({ body: { payload: accessTokenClaims(user) } });
+    return token;
+  }
+
+  function tokenResponse(c: Context, accessToken: string, refresh: { token: string; expiresAt: number }) {
+    c.header("Cache-Control", "no-store");
+    c.header("Pragma", "no-cache");
+    return c.json({
+      access_token: accessToken,
+      token_type: "Bearer",
+      expires_in: ttl,
+      refresh_token: refresh.token,
+      refresh_expires_in: Math.max(0, Math.floor((refresh.expiresAt - Date.now()) / 1000)),
+    });
+  }
+
+  app.post("/token", async (c) => {
+    const ip = currentRequest()!.ip;
+    const raw = await readBody(c);
+    const grant = (raw as { grant_type?: unknown } | null)?.grant_type;
+    if (grant !== "password" && grant !== "refresh_token") {
+      if (typeof grant === "string") throw oauthError(400, "unsupported_grant_type", "grant_type must be password or refresh_token.", "UNSUPPORTED_GRANT_TYPE");
+      throw oauthError(400, "invalid_request", "grant_type is required.", "INVALID_REQUEST");
+    }
+    const parsed = tokenRequest.safeParse(raw);
+    if (!parsed.success) throw oauthError(400, "invalid_request", "The request is missing a field or has one of the wrong type.", "INVALID_REQUEST");
+    const body = parsed.data;
+    const meta = { ip, userAgent: currentRequest()?.userAgent };
+
+    if (body.grant_type === "refresh_token") {
+      await s.limits.consume(RULES.tokenRefresh, ip);
+      const result = await s.refreshTokens.rotate(body.refresh_token, meta);
+      if (!result.ok) throw oauthError(400, "invalid_grant", "The refresh token is invalid, expired or revoked.", "INVALID_GRANT");
+      const user = await s.db.kysely.selectFrom("user").select(["id", "banned", "banExpires"]).where("id", "=", result.userId).executeTakeFirst();
+      const banned = user?.banned && (!user.banExpires || new Date(user.banExpires).getTime() > Date.now());
+      if (!user || banned) {
+        await s.refreshTokens.revokeAllForUser(result.userId, banned ? "banned" : "user_gone");
+        throw oauthError(400, "invalid_grant", "The refresh token is invalid, expired or revoked.", "INVALID_GRANT");
+      }
+      return tokenResponse(c, await mintAccessToken(result.userId), result);
+    }
+
+    await s.limits.consume(RULES.tokenPassword, ip);
+    const email = body.email.trim().toLowerCase();
+    const throttled = await s.throttle.check(email);
+    if (throttled.locked) {
+      await s.audit.record({ type: "sign_in_throttled", detail: { method: "token" } });
+      throw oauthError(429, "too_many_attempts", "Too many failed sign-in attempts for this account. Wait a little and try again.", "TOO_MANY_ATTEMPTS", {
+        "Retry-After": String(throttled.retryAfterSeconds),
+      });
+    }
+    const user = await s.db.kysely
+      .selectFrom("user")
+      .innerJoin("account", (j) => j.onRef("account.userId", "=", "user.id").on("account.providerId", "=", "credential"))
+      .select(["user.id", "user.emailVerified", "user.banned", "user.banExpires", "account.password"])
+      .where("user.email", "=", email)
+      .executeTakeFirst();
+    // Unknown email and wrong password cost the same argon2 verify and answer the same (ASVS 6.3.8).
+    const ok = await verifyPassword({ hash: user?.password ?? (await dummyPasswordHash()), password: body.password });
+    if (!user || !user.password || !ok) {
+      await s.throttle.recordFailure(email);
+      await s.audit.record({ type: "sign_in_failed", userId: null, detail: { method: "token" } });
+      throw oauthError(400, "invalid_grant", "Invalid email or password.", "INVALID_EMAIL_OR_PASSWORD");
+    }
+    await s.throttle.recordSuccess(email);
+    if (user.banned && (!user.banExpires || new Date(user.banExpires).getTime() > Date.now())) {
+      throw oauthError(403, "access_denied", "This account has been suspended.", "BANNED_USER");
+    }
+    if (s.config.env.REQUIRE_EMAIL_VERIFICATION && !user.emailVerified) {
+      // As Better Auth's sign-in does: a fresh link goes out (at most one a minute per address).
+      void s.auth.api
+        .sendVerificationEmail({ body: { email } })
+        .catch((err: unknown) => s.logger.warn({ err: String(err) }, "verification mail on token grant failed"));
+      throw oauthError(403, "invalid_grant", "Verify your email address first: we have sent you a new link.", "EMAIL_NOT_VERIFIED");
+    }
+    const refresh = await s.refreshTokens.issue(user.id, meta);
+    await s.audit.record({ type: "sign_in", userId: user.id, detail: { method: "token" } });
+    return tokenResponse(c, await mintAccessToken(user.id), refresh);
+  });
+
+  app.post("/revoke", async (c) => {
+    await s.limits.consume(RULES.tokenRefresh, currentRequest()!.ip);
+    const raw = (await readBody(c)) as { token?: unknown } | null;
+    if (!raw || typeof raw.token !== "string" || raw.token.length > 512) {
+      throw oauthError(400, "invalid_request", "token is required.", "INVALID_REQUEST");
+    }
+    const revoked = await s.refreshTokens.revoke(raw.token);
+    if (revoked) await s.audit.record({ type: "token_revoked", userId: revoked.userId });
+    // RFC 7009 §2.2: 200 whether or not the token was known.
+    c.header("Cache-Control", "no-store");
+    return c.json({});
+  });
+
+  return app;
+}
