@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { serve } from "@hono/node-server";
 import { ConfigError, loadConfig } from "./config/index.ts";
 import { createServices } from "./services.ts";
@@ -5,6 +6,8 @@ import { createApp } from "./app.ts";
 
 /** `npm start`: validate the configuration, migrate, serve. */
 async function main() {
+  // A `.env` beside package.json is read if present; real environment variables win.
+  if (existsSync(".env")) process.loadEnvFile(".env");
   let config;
   try {
     config = loadConfig();
