@@ -11,6 +11,7 @@ import { tokenRoutes } from "./tokens/token-routes.ts";
 import { meRoutes } from "./account/me-routes.ts";
 import { healthRoutes } from "./health/health-routes.ts";
 import { openApiDocument } from "./openapi.ts";
+import { chatRoutes } from "./chat/chat-routes.ts";
 
 /** Bodies larger than this are refused with 413 before anyone parses them. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -38,6 +39,20 @@ export function createApp(s: Services) {
   });
   app.route("/api/v1/auth", tokenRoutes(s));
   app.route("/api/v1/me", meRoutes(s));
+  app.route(
+    "/api/v1/chats",
+    chatRoutes(s, {
+      store: s.chats,
+      index: s.bookIndex,
+      provider: s.answerer,
+      limits: {
+        perMinute: s.config.env.CHAT_MESSAGES_PER_MINUTE,
+        anonymousPerDay: s.config.env.CHAT_ANONYMOUS_DAILY_MESSAGES,
+        userPerDay: s.config.env.CHAT_USER_DAILY_MESSAGES,
+        maxChars: s.config.env.CHAT_MAX_MESSAGE_CHARS,
+      },
+    }),
+  );
   app.get("/api/v1/openapi.json", (c) => c.json(openApiDocument(s.config.baseURL)));
 
   app.notFound((c) => c.json(errorBody("NOT_FOUND", "No such route."), 404));

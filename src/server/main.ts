@@ -26,6 +26,11 @@ async function main() {
       `AI Book listening on http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${info.port}`,
     );
   });
+  // Housekeeping: finish anonymous merges that failed, purge abandoned anonymous readers.
+  const maintenance = () =>
+    services.runMaintenance().catch((err: unknown) => services.logger.error({ err: String(err) }, "maintenance failed"));
+  void maintenance();
+  setInterval(maintenance, 10 * 60_000).unref();
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

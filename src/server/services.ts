@@ -19,6 +19,11 @@ import { MAIL_PER_ADDRESS_WINDOW_MS } from "./rate-limit/rules.ts";
 import { createAccessTokenVerifier, type AccessTokenVerifier } from "./tokens/access-token-verifier.ts";
 import { createRefreshTokenService, type RefreshTokenService } from "./tokens/refresh-tokens.ts";
 import { promoteConfiguredAdmins } from "./account/admin-emails.ts";
+import { createAnonymousMerger, type AnonymousMerger } from "./chat/anonymous-merge.ts";
+import { purgeAbandonedAnonymous } from "./chat/anonymous-purge.ts";
+import { createChatStore, type ChatStore } from "./chat/chat-store.ts";
+import { buildBookIndex, type BookIndex, type ChapterSource } from "./chat/retrieval.ts";
+import { createEmbeddedProvider, createOpenAIProvider, type AnswerProvider } from "./chat/providers.ts";
 
 /** Everything the routes need, built once from the configuration. Tests build one per file. */
 export interface Services {
@@ -36,6 +41,14 @@ export interface Services {
   refreshTokens: RefreshTokenService;
   verifier: AccessTokenVerifier;
   callers: CallerResolver;
+  anonymous: AnonymousMerger;
+  chats: ChatStore;
+  answerer: AnswerProvider;
+  /** The retrieval index over the book (rebuilt by `indexBook`). */
+  bookIndex(): BookIndex;
+  indexBook(chapters: ChapterSource[]): void;
+  /** Housekeeping: retry pending anonymous merges, purge abandoned anonymous readers. */
+  runMaintenance(): Promise<{ merged: number; purged: number }>;
   isTrustedRedirect(url: string): boolean;
   close(): Promise<void>;
 }
@@ -127,7 +140,9 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
   });
 
   let callers: CallerResolver | undefined;
+  const anonymous = createAnonymousMerger({ db: db.kysely, logger, audit, forgetUser: (userId) => callers?.forgetUser(userId) });
   const auth = createAuth({
+    anonymous,
     config,
     db,
     mailer,
@@ -153,6 +168,13 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     updateAgeMs: 86_400_000,
     absoluteSessionMs: config.env.SESSION_ABSOLUTE_DAYS * 86_400_000,
   });
+
+  const chats = createChatStore(db.kysely);
+  const env = config.env;
+  const answerer = env.OPENAI_API_KEY
+    ? createOpenAIProvider({ apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1", model: env.OPENAI_MODEL ?? "gpt-4o-mini" })
+    : createEmbeddedProvider();
+  let bookIndex = buildBookIndex([]);
 
   // Accounts listed in ADMIN_EMAILS that are already verified become admins at start.
   await promoteConfiguredAdmins(db.kysely, config.env.ADMIN_EMAILS, audit);
@@ -183,6 +205,20 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     refreshTokens,
     verifier,
     callers,
+    anonymous,
+    chats,
+    answerer,
+    bookIndex: () => bookIndex,
+    indexBook(chapters) {
+      bookIndex = buildBookIndex(chapters);
+      logger.info({ sections: bookIndex.size }, "book indexed for chat");
+    },
+    async runMaintenance() {
+      const merged = await anonymous.retryPending();
+      const purged = await purgeAbandonedAnonymous(db.kysely, env.ANONYMOUS_RETENTION_DAYS);
+      if (merged || purged) logger.info({ merged, purged }, "maintenance");
+      return { merged, purged };
+    },
     isTrustedRedirect,
     async close() {
       await mailer.drain().catch(() => {});

@@ -22,7 +22,7 @@ export async function promoteConfiguredAdmins(
     .execute();
   for (const user of users) {
     if (!user.emailVerified || user.role === "admin") continue;
-    await db.updateTable("user").set({ role: "admin", updatedAt: new Date() }).where("id", "=", user.id).execute();
+    await db.updateTable("user").set({ role: "admin", updatedAt: new Date().toISOString() }).where("id", "=", user.id).execute();
     await audit.record({ type: "role_changed", userId: user.id, detail: { from: user.role ?? "user", to: "admin", by: "ADMIN_EMAILS" } });
   }
 }

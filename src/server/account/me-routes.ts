@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { Services } from "../services.ts";
 import { jsonBody } from "../http/validate.ts";
+import { ApiError } from "../http/errors.ts";
 import { preferencesPatchSchema } from "../../shared/preferences.ts";
 import { getPreferences, updatePreferences } from "./preferences.ts";
 
@@ -29,7 +30,9 @@ export function meRoutes(s: Services) {
   });
   app.get("/security-events", async (c) => {
     const q = eventsQuery.safeParse(c.req.query());
-    const { limit, before } = q.success ? q.data : { limit: 50, before: undefined };
+    // A bad cursor or limit used to be ignored silently (200 with defaults).
+    if (!q.success) throw new ApiError(400, "VALIDATION_FAILED", "limit must be an integer from 1 to 100 and before a positive integer.");
+    const { limit, before } = q.data;
     let query = s.db.kysely
       .selectFrom("security_event")
       .select(["id", "type", "ip", "user_agent", "detail", "created_at"])

@@ -23,7 +23,8 @@ export type SecurityEventType =
   | "session_revoked"
   | "sessions_revoked"
   | "account_deleted"
-  | "role_changed";
+  | "role_changed"
+  | "anonymous_merged";
 
 export interface SecurityEventInput {
   type: SecurityEventType;
@@ -37,7 +38,7 @@ export interface AuditLog {
   record(event: SecurityEventInput): Promise<void>;
 }
 
-export function createAuditLog(db: Kysely<Database>, logger: Logger, now: () => number = Date.now): AuditLog {
+export function createAuditLog(db: Kysely<Database>, logger: Logger, now: () => number = () => Date.now()): AuditLog {
   return {
     async record(event) {
       const req = currentRequest();

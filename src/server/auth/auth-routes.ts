@@ -1,10 +1,12 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { Services } from "../services.ts";
 import { ApiError, defaultCode, errorBody } from "../http/errors.ts";
 import { currentRequest } from "../http/request-context.ts";
 import { RULES } from "../rate-limit/rules.ts";
+import { containsUnsafeText, displayNameProblem, isUnsafeText, MAX_EMAIL_LENGTH } from "../http/text-input.ts";
+import { verifyPassword } from "./password-hash.ts";
 
 /**
  * Better Auth's routes, unchanged in shape, with what Better Auth lacks put in front:
@@ -15,19 +17,54 @@ import { RULES } from "../rate-limit/rules.ts";
 const emailBody = z.object({ email: z.string().max(320) }).loose();
 
 async function readJson(c: Context): Promise<Record<string, unknown> | null> {
-  const type = c.req.header("content-type") ?? "";
-  if (!type.includes("application/json")) return null;
   const text = await c.req.raw.clone().text();
   if (text.trim() === "") return null;
+  // Exactly the media type Better Auth parses as JSON (case-insensitive). Anything else with a
+  // body is refused: a form-encoded or "Application/JSON" sign-in used to slip past the
+  // per-account throttle, since only our JSON reading found the email.
+  if (!/^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
+    throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
+  }
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(text);
-    if (!value || typeof value !== "object" || Array.isArray(value)) {
-      throw new ApiError(400, "INVALID_BODY", "The request body must be a JSON object.");
-    }
-    return value as Record<string, unknown>;
-  } catch (e) {
-    if (e instanceof ApiError) throw e;
+    value = JSON.parse(text);
+  } catch {
     throw new ApiError(400, "INVALID_JSON", "The request body is not valid JSON.");
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value)) {
+    throw new ApiError(400, "INVALID_BODY", "The request body must be a JSON object.");
+  }
+  if (containsUnsafeText(value)) throw unsafeTextError();
+  return value as Record<string, unknown>;
+}
+
+const unsafeTextError = () =>
+  new ApiError(400, "INVALID_CHARACTERS", "The request contains characters that are not allowed (NUL or unpaired surrogates).");
+
+/** Field checks Better Auth does not make, on every JSON body it receives through us. */
+function checkFields(path: string, body: Record<string, unknown>) {
+  for (const key of ["email", "newEmail"]) {
+    const v = body[key];
+    if (typeof v === "string" && v.length > MAX_EMAIL_LENGTH) throw new ApiError(400, "INVALID_EMAIL", "Enter a valid email address.");
+  }
+  if (!path.endsWith("/sign-up/email") && !path.endsWith("/update-user")) return;
+  if ("name" in body) {
+    // Better Auth's update-user takes any JSON here: {"name":{}} was a 500 (SQLite) or stored "{}" (PostgreSQL).
+    if (typeof body.name !== "string") throw new ApiError(400, "INVALID_NAME", "name must be a string.");
+    const problem = displayNameProblem(body.name);
+    if (problem) throw new ApiError(400, "INVALID_NAME", problem);
+  }
+  if ("image" in body && body.image !== null && body.image !== undefined && !isHttpUrl(body.image)) {
+    throw new ApiError(400, "INVALID_IMAGE", "image must be an http(s) URL of at most 2048 characters, or null.");
+  }
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== "string" || value.length > 2048) return false;
+  try {
+    return ["http:", "https:"].includes(new URL(value).protocol);
+  } catch {
+    return false;
   }
 }
 
@@ -38,8 +75,8 @@ export function authRoutes(s: Services) {
   const limit = (rule: (typeof RULES)[keyof typeof RULES], key: string) => s.limits.consume(rule, key);
 
   /** Ours first; Better Auth's response is passed through with its errors given our shape. */
-  async function forward(c: Context): Promise<Response> {
-    const res = await s.auth.handler(c.req.raw);
+  async function forward(c: Context, request: Request = c.req.raw): Promise<Response> {
+    const res = await s.auth.handler(request);
     if (res.status < 400) return res;
     const type = res.headers.get("content-type") ?? "";
     let body: Record<string, unknown> | null = null;
@@ -57,7 +94,13 @@ export function authRoutes(s: Services) {
   app.use("*", async (c, next) => {
     const ip = currentRequest()?.ip ?? "unknown";
     await limit(RULES.auth, ip);
-    if (c.req.method === "POST") await readJson(c); // malformed JSON → 400 before Better Auth sees it
+    // NUL in a query value reaches Better Auth's token lookups (PostgreSQL: a 500).
+    if (Object.values(c.req.queries()).some((vs) => vs.some(isUnsafeText))) throw unsafeTextError();
+    // Malformed JSON → 400 before Better Auth sees it. OAuth callbacks may be form posts (form_post).
+    if (c.req.method === "POST" && !c.req.path.startsWith("/api/auth/callback/")) {
+      const body = await readJson(c);
+      if (body) checkFields(c.req.path, body);
+    }
     await next();
   });
 
@@ -85,6 +128,12 @@ export function authRoutes(s: Services) {
       }
     }
     return res;
+  });
+
+  // Anonymous readers are accounts too (rows, sessions): limit how fast one IP makes them.
+  app.post("/sign-in/anonymous", async (c) => {
+    await limit(RULES.signUp, currentRequest()!.ip);
+    return forward(c);
   });
 
   app.post("/sign-up/email", async (c) => {
@@ -149,7 +198,48 @@ export function authRoutes(s: Services) {
     return forward(c);
   });
 
-  app.all("*", forward);
+  // "Password OR a confirmation email": Better Auth 1.7 mails a confirmation even when the right
+  // password is sent (sendDeleteAccountVerification wins). With a password we check it here and,
+  // when right, hand Better Auth a one-time deletion token for this session's user, so its own
+  // deletion runs (origin and session checks, cookie cleared, afterDelete: audit, cache). Without
+  // a password, Better Auth mails the confirmation link.
+  app.post("/delete-user", async (c) => {
+    const password = (await readJson(c))?.password;
+    if (typeof password !== "string") return forward(c);
+    const origin = c.req.header("origin") || c.req.header("referer") || "";
+    const sameSite = /^https?:\/\//i.test(origin) && s.isTrustedRedirect(origin);
+    // No cookie or a foreign origin: Better Auth gives its own 401/403.
+    if (!c.req.header("cookie") || !sameSite) return forward(c);
+    const session = await s.auth.api.getSession({ headers: c.req.raw.headers }).catch(() => null);
+    if (!session) return forward(c);
+    const { id: userId, email } = session.user;
+    const throttled = await s.throttle.check(email);
+    if (throttled.locked) throw tooManyAttempts(throttled.retryAfterSeconds);
+    const account = await s.db.kysely
+      .selectFrom("account")
+      .select("password")
+      .where("userId", "=", userId)
+      .where("providerId", "=", "credential")
+      .executeTakeFirst();
+    if (!account?.password) throw new ApiError(400, "CREDENTIAL_ACCOUNT_NOT_FOUND", "This account has no password: confirm by email instead.");
+    if (password.length > 1024 || !(await verifyPassword({ hash: account.password, password }))) {
+      await s.throttle.recordFailure(email);
+      throw new ApiError(400, "INVALID_PASSWORD", "The password is not right.");
+    }
+    const token = randomBytes(32).toString("base64url");
+    const ctx = await s.auth.$context;
+    await ctx.internalAdapter.createVerificationValue({
+      value: userId,
+      identifier: `delete-account-${token}`,
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    const headers = new Headers(c.req.raw.headers);
+    headers.set("content-type", "application/json");
+    headers.delete("content-length");
+    return forward(c, new Request(c.req.url, { method: "POST", headers, body: JSON.stringify({ token }) }));
+  });
+
+  app.all("*", (c) => forward(c));
   return app;
 }
 

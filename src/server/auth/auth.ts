@@ -1,6 +1,7 @@
 import { betterAuth, type BetterAuthOptions, type BetterAuthPlugin } from "better-auth";
 import { APIError, createAuthMiddleware, getSessionFromCtx } from "better-auth/api";
-import { admin, jwt } from "better-auth/plugins";
+import { admin, anonymous, jwt } from "better-auth/plugins";
+import type { AnonymousMerger } from "../chat/anonymous-merge.ts";
 import type { Logger } from "pino";
 import type { AppConfig } from "../config/index.ts";
 import type { Db } from "../db/index.ts";
@@ -38,6 +39,8 @@ export interface AuthDeps {
   forgetUser(userId: string): void;
   /** Runs after an email is verified (admin promotion by ADMIN_EMAILS). */
   onEmailVerified(user: { id: string; email: string }): Promise<void>;
+  /** Moves anonymous readers' chats into accounts (docs/decisions/007-anonymous-readers.md). */
+  anonymous: AnonymousMerger;
 }
 
 const minutes = (seconds: number) => Math.round(seconds / 60);
@@ -127,6 +130,7 @@ export function createAuth(deps: AuthDeps) {
       async afterEmailVerification(user) {
         await audit.record({ type: "email_verified", userId: user.id });
         await deps.onEmailVerified(user);
+        await deps.anonymous.onVerified(user.id);
       },
     },
     user: {
@@ -197,6 +201,19 @@ export function createAuth(deps: AuthDeps) {
         // Better Auth would otherwise sign a JWT on every /get-session call.
         disableSettingJwtHeader: true,
       }),
+      anonymous({
+        emailDomainName: "anonymous.invalid",
+        // We delete the anonymous user ourselves, inside the transaction that moves its data.
+        disableDeleteAnonymousUser: true,
+        async onLinkAccount({ anonymousUser, newUser }) {
+          // Never throws out: Better Auth has already written the new session (notes/better-auth.md).
+          try {
+            await deps.anonymous.link(anonymousUser.user.id, newUser.user.id);
+          } catch (err) {
+            logger.error({ err: err instanceof Error ? err.message : String(err) }, "anonymous link failed; the retry job will finish it");
+          }
+        },
+      }),
       eventsPlugin(deps),
     ],
   } satisfies BetterAuthOptions;
@@ -230,6 +247,20 @@ function eventsPlugin(deps: AuthDeps): BetterAuthPlugin {
         },
       ],
       after: [
+        {
+          // An anonymous reader signs up: their chats join the account once its email is verified,
+          // whichever browser or device opens the link.
+          matcher: (ctx: { path?: string }) => ctx.path === "/sign-up/email",
+          handler: createAuthMiddleware(async (ctx) => {
+            if (!ok(ctx)) return;
+            const session = await getSessionFromCtx(ctx, { disableRefresh: true }).catch(() => null);
+            if (!session?.user || !(session.user as { isAnonymous?: boolean }).isAnonymous) return;
+            const returned = ctx.context.returned as { user?: { id?: string } } | undefined;
+            const created = returned?.user?.id ? await ctx.context.internalAdapter.findUserById(returned.user.id) : null;
+            // The duplicate-email answer carries a made-up user: only a real new account is claimed.
+            if (created) await deps.anonymous.rememberSignUp(session.user.id, created.id);
+          }),
+        },
         {
           matcher: (ctx: { path?: string }) =>
             ["/change-password", "/revoke-sessions", "/revoke-other-sessions", "/revoke-session"].includes(ctx.path ?? ""),

@@ -34,6 +34,8 @@ export interface CallerUser {
   image: string | null;
   role: string;
   createdAt: string;
+  /** An anonymous reader (Better Auth's anonymous plugin): can chat, has no email or password. */
+  isAnonymous: boolean;
 }
 
 declare module "hono" {
@@ -77,7 +79,7 @@ const toMs = (v: Date | string | number | null | undefined): number | null =>
 
 export function createCallerResolver(options: CallerResolverOptions) {
   const { db, auth } = options;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => Date.now()); // read at call time (test clocks, clock changes)
   const ttl = options.cacheTtlMs ?? 2_000;
   const maxEntries = options.maxEntries ?? 50_000;
   const cookieName = `${options.secureCookies ? "__Secure-" : ""}better-auth.session_token`;
@@ -105,7 +107,7 @@ export function createCallerResolver(options: CallerResolverOptions) {
     if (cached && now() - cached.cachedAt < ttl) return cached;
     const row = await db
       .selectFrom("user")
-      .select(["id", "name", "email", "emailVerified", "image", "role", "createdAt", "banned", "banExpires"])
+      .select(["id", "name", "email", "emailVerified", "image", "role", "createdAt", "banned", "banExpires", "isAnonymous"])
       .where("id", "=", userId)
       .executeTakeFirst();
     if (!row) {
@@ -121,6 +123,7 @@ export function createCallerResolver(options: CallerResolverOptions) {
         image: row.image,
         role: row.role ?? "user",
         createdAt: new Date(toMs(row.createdAt) ?? 0).toISOString(),
+        isAnonymous: Boolean(row.isAnonymous),
       },
       banned: Boolean(row.banned),
       banExpires: toMs(row.banExpires),
@@ -161,7 +164,9 @@ export function createCallerResolver(options: CallerResolverOptions) {
     const t = now();
     if (s.expiresAt <= t || t - s.createdAt > options.absoluteSessionMs) return null;
     // Better Auth refreshes when expiresAt - expiresIn + updateAge <= now: let it do so (and set the cookie).
-    if (s.expiresAt - options.sessionTtlMs + options.updateAgeMs <= t) {
+    // A session already held at its absolute cap cannot slide further: no point in the slow path.
+    const atCap = s.expiresAt >= s.createdAt + options.absoluteSessionMs;
+    if (!atCap && s.expiresAt - options.sessionTtlMs + options.updateAgeMs <= t) {
       sessions.delete(token);
       const result = await auth.api.getSession({ headers: c.req.raw.headers, returnHeaders: true });
       const setCookie = result.headers?.get("set-cookie");

@@ -2,24 +2,46 @@ import type { BetterAuthPlugin } from "better-auth";
 
 /**
  * An absolute lifetime for browser sessions (ASVS 7.3.2). Better Auth only slides `expiresAt`
- * forward; wrapping `findSession` makes every path (get-session, /token, list, our hot path's
- * fallback) treat a session older than the cap as gone, and deletes it.
+ * forward; this keeps `expiresAt` from ever passing `createdAt + absoluteSeconds` (on create, and
+ * after every sliding refresh), so Better Auth's own expiry check ends the session on every path
+ * (get-session, /token, list-sessions, change-password...) and our hot path agrees.
+ *
+ * (It used to wrap `internalAdapter.findSession` in `init`, but Better Auth builds a new internal
+ * adapter after the plugins' `init` run, so the wrapper never took effect.)
  */
 export function sessionCapPlugin(options: { absoluteSeconds: number }) {
+  const capMs = options.absoluteSeconds * 1000;
+  const ms = (v: Date | string | number) => new Date(v).getTime();
   return {
     id: "aibook-session-cap",
     init(ctx) {
-      const adapter = ctx.internalAdapter;
-      const findSession = adapter.findSession.bind(adapter);
-      adapter.findSession = async (token: string) => {
-        const found = await findSession(token);
-        if (!found) return found;
-        const createdAt = new Date(found.session.createdAt).getTime();
-        if (Date.now() - createdAt > options.absoluteSeconds * 1000) {
-          await adapter.deleteSession(token).catch(() => {});
-          return null;
-        }
-        return found;
+      return {
+        options: {
+          databaseHooks: {
+            session: {
+              create: {
+                async before(session) {
+                  const cap = ms(session.createdAt ?? Date.now()) + capMs;
+                  if (ms(session.expiresAt) <= cap) return;
+                  return { data: { ...session, expiresAt: new Date(cap) } };
+                },
+              },
+              update: {
+                async after(session) {
+                  if (!session?.createdAt || !session.expiresAt) return;
+                  const cap = ms(session.createdAt) + capMs;
+                  if (ms(session.expiresAt) <= cap) return;
+                  // The raw adapter: no hooks, no recursion.
+                  await ctx.adapter.update({
+                    model: "session",
+                    where: [{ field: "id", value: session.id }],
+                    update: { expiresAt: new Date(cap) },
+                  });
+                },
+              },
+            },
+          },
+        },
       };
     },
   } satisfies BetterAuthPlugin;

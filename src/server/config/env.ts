@@ -21,8 +21,11 @@ const list = z
       .filter(Boolean),
   );
 
-const int = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).optional().default(fallback);
+const int = (fallback: number, min: number, max: number) => {
+  // One clear line per bad value: zod's own "expected number, received NaN" says nothing about the range.
+  const error = `expected a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }).optional().default(fallback);
+};
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -32,16 +35,16 @@ export const envSchema = z.object({
   DATA_DIR: z.string().default("./data"),
 
   BETTER_AUTH_SECRET: z.string().optional(),
-  BETTER_AUTH_URL: z.url({ protocol: /^https?$/ }).optional(),
+  BETTER_AUTH_URL: z.url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" }).optional(),
   TRUSTED_ORIGINS: list,
   ALLOW_INSECURE_HTTP: bool(false),
 
   DATABASE_URL: z.string().optional(),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: "expected a redis:// or rediss:// URL" }).optional(),
 
-  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: "expected an smtp:// or smtps:// URL" }).optional(),
   RESEND_API_KEY: z.string().min(1).optional(),
-  RESEND_BASE_URL: z.url().optional(),
+  RESEND_BASE_URL: z.url({ error: "expected a URL" }).optional(),
   EMAIL_FROM: z.string().default("AI Book <no-reply@localhost>"),
 
   REQUIRE_EMAIL_VERIFICATION: bool(true),
@@ -56,6 +59,19 @@ export const envSchema = z.object({
   SESSION_TTL_DAYS: int(7, 1, 90),
   SESSION_ABSOLUTE_DAYS: int(30, 1, 365),
   JWKS_ROTATION_DAYS: int(30, 1, 365),
+
+  CHAT_MESSAGES_PER_MINUTE: int(30, 1, 1000),
+  CHAT_ANONYMOUS_DAILY_MESSAGES: int(20, 0, 100_000),
+  CHAT_USER_DAILY_MESSAGES: int(500, 1, 1_000_000),
+  CHAT_MAX_MESSAGE_CHARS: int(4000, 100, 32_000),
+  ANONYMOUS_RETENTION_DAYS: int(30, 1, 3650),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  OPENAI_MODEL: z.string().min(1).optional(),
+
+  BOOK_DIR: z.string().default("./content/book"),
+  WEB_DIST_DIR: z.string().default("./dist/web"),
+  SKIP_WEB_BUILD: bool(false),
 
   GITHUB_CLIENT_ID: z.string().optional(),
   GITHUB_CLIENT_SECRET: z.string().optional(),

@@ -83,6 +83,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (!env.REQUIRE_EMAIL_VERIFICATION) warnings.push("REQUIRE_EMAIL_VERIFICATION=false: accounts can sign in without proving they own their address");
   if (Boolean(env.GITHUB_CLIENT_ID) !== Boolean(env.GITHUB_CLIENT_SECRET)) problems.push("GITHUB_CLIENT_ID/GITHUB_CLIENT_SECRET: set both or neither");
   if (Boolean(env.GOOGLE_CLIENT_ID) !== Boolean(env.GOOGLE_CLIENT_SECRET)) problems.push("GOOGLE_CLIENT_ID/GOOGLE_CLIENT_SECRET: set both or neither");
+  if (env.OPENAI_API_KEY && !env.OPENAI_MODEL) problems.push("OPENAI_MODEL: required when OPENAI_API_KEY is set (e.g. gpt-4o-mini)");
   if (production && !env.SMTP_URL && !env.RESEND_API_KEY) {
     warnings.push("No SMTP_URL or RESEND_API_KEY: emails go to the outbox under DATA_DIR and nobody receives them");
   }

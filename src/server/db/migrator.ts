@@ -1,4 +1,4 @@
-import { Kysely, Migrator, SqliteAdapter, SqliteDialect, type MigrationResultSet } from "kysely";
+import { Kysely, Migrator, SqliteAdapter, SqliteDialect, type Migration, type MigrationResultSet } from "kysely";
 import type { Db } from "./index.ts";
 import { migrations } from "./migrations/index.ts";
 
@@ -19,14 +19,14 @@ class TransactionalSqliteDialect extends SqliteDialect {
   }
 }
 
-function migratorFor(db: Db): { migrator: Migrator; done(): Promise<void> } {
+function migratorFor(db: Db, set: Record<string, Migration> = migrations): { migrator: Migrator; done(): Promise<void> } {
   const kysely =
     db.kind === "sqlite" && db.sqlite
       ? new Kysely<any>({ dialect: new TransactionalSqliteDialect({ database: db.sqlite }) })
       : (db.kysely as Kysely<any>);
   const migrator = new Migrator({
     db: kysely,
-    provider: { getMigrations: async () => migrations },
+    provider: { getMigrations: async () => set },
     migrationTableName: "aibook_migration",
     migrationLockTableName: "aibook_migration_lock",
   });
@@ -46,8 +46,9 @@ function report(result: MigrationResultSet): MigrationReport {
   };
 }
 
-export async function migrateToLatest(db: Db): Promise<MigrationReport> {
-  const { migrator, done } = migratorFor(db);
+/** `options.migrations` replaces the project's set (tests add a failing one to check atomicity). */
+export async function migrateToLatest(db: Db, options: { migrations?: Record<string, Migration> } = {}): Promise<MigrationReport> {
+  const { migrator, done } = migratorFor(db, options.migrations);
   try {
     const result = report(await migrator.migrateToLatest());
     if (result.error) throw result.error;

@@ -13,6 +13,7 @@ export interface UserTable {
   banned: boolean | number | null;
   banReason: string | null;
   banExpires: ColumnType<Date | string | null, Date | string | null, Date | string | null>;
+  isAnonymous: boolean | number | null;
 }
 
 export interface SessionTable {
@@ -108,6 +109,38 @@ export interface UsedTokenTable {
   expires_at: number;
 }
 
+export interface ChatTable {
+  id: string;
+  owner_id: string;
+  title: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MessageTable {
+  id: string;
+  chat_id: string;
+  role: "user" | "assistant";
+  content: string;
+  /** JSON array of citations (assistant messages). */
+  citations: string | null;
+  /** complete | streaming | error | interrupted */
+  status: string;
+  error_code: string | null;
+  created_at: number;
+}
+
+export interface AnonymousMergeTable {
+  anonymous_user_id: string;
+  target_user_id: string;
+  /** awaiting_verification | pending | done */
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  created_at: number;
+  done_at: number | null;
+}
+
 export interface Database {
   user: UserTable;
   session: SessionTable;
@@ -119,6 +152,9 @@ export interface Database {
   refresh_token: RefreshTokenTable;
   rate_limit_counter: RateLimitCounterTable;
   used_token: UsedTokenTable;
+  chat: ChatTable;
+  message: MessageTable;
+  anonymous_merge: AnonymousMergeTable;
 }
 
 export type { Generated };

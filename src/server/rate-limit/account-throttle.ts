@@ -61,7 +61,7 @@ function validate(options: ThrottleOptions): ThrottleOptions {
 export function createAccountThrottle(
   store: CounterStore,
   options: Partial<ThrottleOptions> = {},
-  now: () => number = Date.now,
+  now: () => number = () => Date.now(),
 ): AccountThrottle {
   const opts = validate({ ...DEFAULT_THROTTLE_OPTIONS, ...stripUndefined(options) });
 

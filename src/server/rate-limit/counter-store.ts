@@ -45,7 +45,7 @@ function nonNegativeCount(value: number): number {
 // Memory
 
 /** In-process store, for unit tests only (not shared between processes, unbounded between sweeps). */
-export function createMemoryCounterStore(now: () => number = Date.now): CounterStore {
+export function createMemoryCounterStore(now: () => number = () => Date.now()): CounterStore {
   const entries = new Map<string, CounterState>();
   let writes = 0;
 
@@ -113,7 +113,7 @@ function toState(row: CounterRow): CounterState {
  * Store backed by the `rate_limit_counter` table:
  * `create table rate_limit_counter (key varchar(255) primary key, count integer not null, reset_at bigint not null)`.
  */
-export function createSqlCounterStore(db: Kysely<any>, now: () => number = Date.now): SqlCounterStore {
+export function createSqlCounterStore(db: Kysely<any>, now: () => number = () => Date.now()): SqlCounterStore {
   const clock = () => Math.floor(now());
 
   return {
@@ -199,7 +199,7 @@ async function runScript(redis: Redis, s: Script, key: string, ...args: (string 
  * Store backed by Redis. Keys are prefixed (default `aibook:rl:`). The client
  * belongs to the caller: this store does not close it.
  */
-export function createRedisCounterStore(redis: Redis, prefix = "aibook:rl:", now: () => number = Date.now): CounterStore {
+export function createRedisCounterStore(redis: Redis, prefix = "aibook:rl:", now: () => number = () => Date.now()): CounterStore {
   const k = (key: string) => prefix + key;
 
   return {

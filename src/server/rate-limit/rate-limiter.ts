@@ -26,7 +26,7 @@ export interface RateLimiter {
   consume(rule: RateRule, key: string): Promise<LimitDecision>;
 }
 
-export function createRateLimiter(store: CounterStore, now: () => number = Date.now): RateLimiter {
+export function createRateLimiter(store: CounterStore, now: () => number = () => Date.now()): RateLimiter {
   return {
     async consume(rule, key) {
       if (!Number.isInteger(rule.max) || rule.max < 0) throw new RangeError(`rate rule ${rule.name}: max must be a non-negative integer`);

@@ -49,7 +49,7 @@ function decodeJson(segment: string): Record<string, unknown> | null {
 }
 
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => Date.now()); // read at call time (test clocks, clock changes)
   const maxLength = options.maxTokenLength ?? 8192;
   const cacheSize = options.cacheSize ?? 10_000;
   const reloadInterval = options.reloadIntervalMs ?? 30_000;

@@ -43,7 +43,7 @@ export function looksLikeRefreshToken(token: string): boolean {
 
 export function createRefreshTokenService(options: RefreshTokenServiceOptions) {
   const { db } = options;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => Date.now()); // read at call time (test clocks, clock changes)
   const successorKey = Buffer.from(hkdfSync("sha256", options.secret, "aibook", "refresh-token-successor-v1", 32));
 
   const successorOf = (token: string) =>

@@ -6,6 +6,7 @@ import { RULES } from "../rate-limit/rules.ts";
 import { dummyPasswordHash, verifyPassword } from "../auth/password-hash.ts";
 import { accessTokenClaims } from "./access-token-claims.ts";
 import { ApiError } from "../http/errors.ts";
+import { containsUnsafeText } from "../http/text-input.ts";
 
 /**
  * The token API for everything that is not our browser (mobile, CLI, other services),
@@ -27,13 +28,19 @@ function oauthError(status: 400 | 401 | 403 | 429, error: OAuthError | string, d
 async function readBody(c: Context): Promise<unknown> {
   const type = c.req.header("content-type") ?? "";
   const text = await c.req.text();
-  if (type.includes("application/x-www-form-urlencoded")) return Object.fromEntries(new URLSearchParams(text));
-  if (!type.includes("json")) throw oauthError(400, "invalid_request", "Send the body as application/json.", "INVALID_REQUEST");
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw oauthError(400, "invalid_request", "The request body is not valid JSON.", "INVALID_JSON");
+  let value: unknown;
+  if (type.includes("application/x-www-form-urlencoded")) value = Object.fromEntries(new URLSearchParams(text));
+  else if (!type.includes("json")) throw oauthError(400, "invalid_request", "Send the body as application/json.", "INVALID_REQUEST");
+  else {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw oauthError(400, "invalid_request", "The request body is not valid JSON.", "INVALID_JSON");
+    }
   }
+  // NUL in the email reached the user lookup: a 500 on PostgreSQL.
+  if (containsUnsafeText(value)) throw oauthError(400, "invalid_request", "The request contains characters that are not allowed.", "INVALID_CHARACTERS");
+  return value;
 }
 
 export function tokenRoutes(s: Services) {

@@ -1,9 +1,11 @@
 import type { Migration } from "kysely";
 import * as m0001 from "./0001_auth.ts";
 import * as m0002 from "./0002_app.ts";
+import * as m0003 from "./0003_chat.ts";
 
 /** Every migration, in order. One set for SQLite and PostgreSQL. */
 export const migrations: Record<string, Migration> = {
   "0001_auth": m0001,
   "0002_app": m0002,
+  "0003_chat": m0003,
 };

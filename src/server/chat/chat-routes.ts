@@ -1,0 +1,174 @@
+import { Hono, type Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import type { Services } from "../services.ts";
+import { ApiError } from "../http/errors.ts";
+import { currentRequest } from "../http/request-context.ts";
+import { jsonBody } from "../http/validate.ts";
+import type { ChatStore } from "./chat-store.ts";
+import { decodeCursor, toChatView } from "./chat-store.ts";
+import { citationOf, type BookIndex } from "./retrieval.ts";
+import { ProviderError, type AnswerProvider } from "./providers.ts";
+
+/**
+ * /api/v1/chats — chats with the book, for accounts and anonymous readers alike.
+ * Every route is scoped to the caller: another user's chat is 404, never 403 (ASVS 8.2.2).
+ */
+export interface ChatDeps {
+  store: ChatStore;
+  index: () => BookIndex;
+  provider: AnswerProvider;
+  limits: { perMinute: number; anonymousPerDay: number; userPerDay: number; maxChars: number };
+}
+
+const idParam = z.string().min(1).max(64);
+const notFound = () => new ApiError(404, "CHAT_NOT_FOUND", "No such chat.");
+
+export function chatRoutes(s: Services, deps: ChatDeps) {
+  const app = new Hono();
+  const { store } = deps;
+  app.use("*", s.callers.requireCaller());
+
+  async function ownedChat(c: Context) {
+    const id = idParam.safeParse(c.req.param("id"));
+    if (!id.success) throw notFound();
+    const chat = await store.find(c.get("caller").userId, id.data);
+    if (!chat) throw notFound();
+    return chat;
+  }
+
+  /** Per user and per IP a minute, and a daily quota (smaller for anonymous readers). */
+  async function takeQuota(c: Context) {
+    const caller = c.get("caller");
+    const minute = 60_000;
+    const checks: [string, number, number][] = [
+      [`chat:user-min:${caller.userId}`, deps.limits.perMinute, minute],
+      [`chat:ip-min:${currentRequest()?.ip ?? "unknown"}`, deps.limits.perMinute, minute],
+      [`chat:day:${caller.userId}`, caller.user.isAnonymous ? deps.limits.anonymousPerDay : deps.limits.userPerDay, 86_400_000],
+    ];
+    for (const [key, max, windowMs] of checks) {
+      if (!s.config.rateLimit && !key.startsWith("chat:day:")) continue;
+      const state = await s.counters.increment(key, windowMs);
+      if (state.count > max) {
+        const retryAfter = Math.max(1, Math.ceil((state.resetAt - Date.now()) / 1000));
+        const daily = key.startsWith("chat:day:");
+        throw new ApiError(
+          429,
+          daily ? "CHAT_QUOTA_EXCEEDED" : "RATE_LIMITED",
+          daily
+            ? caller.user.isAnonymous
+              ? `You have used today's ${max} questions for guests. Create a free account to keep asking and keep your chats.`
+              : `You have used today's ${max} questions.`
+            : "You are sending messages too fast. Wait a moment.",
+          { retryAfter, anonymous: Boolean(caller.user.isAnonymous) },
+          { "Retry-After": String(retryAfter) },
+        );
+      }
+    }
+  }
+
+  app.post("/", async (c) => {
+    const body = c.req.header("content-length") === "0" || !c.req.header("content-type") ? {} : await jsonBody(c, z.object({ title: z.string().trim().min(1).max(120).optional() }).strict());
+    const chat = await store.create(c.get("caller").userId, body.title);
+    return c.json(chat, 201);
+  });
+
+  app.get("/", async (c) => {
+    const q = z
+      .object({ limit: z.coerce.number().int().min(1).max(100).default(20), cursor: z.string().max(200).optional() })
+      .safeParse(c.req.query());
+    if (!q.success) throw new ApiError(400, "VALIDATION_FAILED", "limit must be 1..100 and cursor a value from nextCursor.");
+    const cursor = q.data.cursor ? decodeCursor(q.data.cursor) : null;
+    if (q.data.cursor && !cursor) throw new ApiError(400, "INVALID_CURSOR", "cursor must be a value from nextCursor.");
+    return c.json(await store.list(c.get("caller").userId, q.data.limit, cursor));
+  });
+
+  app.get("/:id", async (c) => {
+    const chat = await ownedChat(c);
+    return c.json({ ...toChatView(chat), messages: await store.messages(chat.id) });
+  });
+
+  app.patch("/:id", async (c) => {
+    const chat = await ownedChat(c);
+    const { title } = await jsonBody(c, z.object({ title: z.string().trim().min(1).max(120) }).strict());
+    await store.rename(c.get("caller").userId, chat.id, title);
+    const updated = await store.find(c.get("caller").userId, chat.id);
+    return c.json(toChatView(updated!));
+  });
+
+  app.delete("/:id", async (c) => {
+    const chat = await ownedChat(c);
+    await store.remove(c.get("caller").userId, chat.id);
+    return c.body(null, 204);
+  });
+
+  const messageBody = z.object({ content: z.string() }).strict();
+
+  async function answer(c: Context, chatId: string, question: string, assistantId: string, before: number, userMessage?: unknown) {
+    const passages = deps.index().search(question, 4);
+    const citations = passages.map(citationOf);
+    const history = await store.history(chatId, before);
+    const abort = new AbortController();
+    let text = "";
+
+    async function run(onChunk: (t: string) => Promise<void>) {
+      try {
+        for await (const piece of deps.provider.answer({ question, history, passages, signal: abort.signal })) {
+          text += piece;
+          await onChunk(piece);
+        }
+        if (abort.signal.aborted) return store.finishAnswer(assistantId, { content: text, citations, status: "interrupted", errorCode: "INTERRUPTED" });
+        return store.finishAnswer(assistantId, { content: text, citations, status: "complete" });
+      } catch (err) {
+        const code = err instanceof ProviderError ? err.code : "ANSWER_FAILED";
+        const message = err instanceof ProviderError ? err.message : "Something went wrong while answering. Try again.";
+        if (!(err instanceof ProviderError)) s.logger.error({ err: err instanceof Error ? err.message : String(err) }, "answer failed");
+        const stored = await store.finishAnswer(assistantId, { content: text, citations, status: "error", errorCode: code });
+        return { ...stored, error: { code, message } };
+      }
+    }
+
+    const wantsJson = (c.req.header("accept") ?? "").includes("application/json") && !(c.req.header("accept") ?? "").includes("text/event-stream");
+    if (wantsJson) {
+      const result = await run(async () => {});
+      const { error, ...message } = result as typeof result & { error?: { code: string; message: string } };
+      if (error) return c.json({ code: error.code, message: error.message, userMessage, assistantMessage: message }, 502);
+      return c.json({ userMessage, assistantMessage: message });
+    }
+
+    return streamSSE(c, async (stream) => {
+      stream.onAbort(() => abort.abort());
+      if (userMessage) await stream.writeSSE({ event: "message", data: JSON.stringify(userMessage) });
+      const result = await run((piece) => stream.writeSSE({ event: "token", data: JSON.stringify({ text: piece }) }));
+      const { error, ...message } = result as typeof result & { error?: { code: string; message: string } };
+      if (error) await stream.writeSSE({ event: "error", data: JSON.stringify({ code: error.code, message: error.message, assistantMessage: message }) });
+      else await stream.writeSSE({ event: "done", data: JSON.stringify({ assistantMessage: message }) });
+    });
+  }
+
+  app.post("/:id/messages", async (c) => {
+    const chat = await ownedChat(c);
+    const { content } = await jsonBody(c, messageBody);
+    const question = content.trim();
+    if (!question) throw new ApiError(400, "MESSAGE_EMPTY", "Write a question first.");
+    if ([...question].length > deps.limits.maxChars) {
+      throw new ApiError(400, "MESSAGE_TOO_LONG", `Messages are limited to ${deps.limits.maxChars} characters.`, { maxChars: deps.limits.maxChars });
+    }
+    await takeQuota(c);
+    // The reader's message is stored before the model is asked: it is never lost.
+    const { userMessage, assistantId } = await store.startExchange(chat, question);
+    return answer(c, chat.id, question, assistantId, Date.parse(userMessage.createdAt) + 1, userMessage);
+  });
+
+  app.post("/:id/messages/:messageId/retry", async (c) => {
+    const chat = await ownedChat(c);
+    const messageId = idParam.safeParse(c.req.param("messageId"));
+    if (!messageId.success) throw new ApiError(404, "MESSAGE_NOT_FOUND", "No such message.");
+    await takeQuota(c);
+    const restarted = await store.restartAnswer(chat.id, messageId.data);
+    if (!restarted) throw new ApiError(409, "NOTHING_TO_RETRY", "Only a failed or interrupted answer can be retried.");
+    return answer(c, chat.id, restarted.question, restarted.assistantId, restarted.before);
+  });
+
+  return app;
+}

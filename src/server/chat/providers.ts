@@ -1,0 +1,179 @@
+import type { Passage } from "./retrieval.ts";
+
+/**
+ * Where answers come from. Two implementations: the embedded, offline answerer that composes
+ * from the book's own passages, and any OpenAI-compatible chat-completions endpoint.
+ */
+export interface AnswerRequest {
+  question: string;
+  history: { role: "user" | "assistant"; content: string }[];
+  passages: Passage[];
+  signal: AbortSignal;
+}
+
+export interface AnswerProvider {
+  name: string;
+  /** Yields text chunks as they are produced. Throws ProviderError for failures a reader should see. */
+  answer(request: AnswerRequest): AsyncIterable<string>;
+}
+
+export class ProviderError extends Error {
+  constructor(
+    public readonly code: "PROVIDER_TIMEOUT" | "PROVIDER_RATE_LIMITED" | "PROVIDER_UNAVAILABLE" | "PROVIDER_REJECTED" | "PROVIDER_BAD_RESPONSE",
+    message: string,
+  ) {
+    super(message);
+    this.name = "ProviderError";
+  }
+}
+
+export const NOT_IN_BOOK = "The book does not say. I could not find anything about that in its chapters — try asking with other words, or about a topic the book covers.";
+
+const STOP = new Set("a an and are as at be by can do does for from how i in is it of on or the this to what when where which who why will with you your about into than that them then there these they".split(" "));
+
+function terms(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu)?.filter((t) => t.length > 2 && !STOP.has(t)) ?? [];
+}
+
+/** The sentences of a passage that share the most terms with the question. */
+export function bestSentences(text: string, question: string, max = 2): string[] {
+  const q = new Set(terms(question));
+  const sentences = text.split(/(?<=[.!?])\s+|\n+/).map((s) => s.trim()).filter((s) => s.length > 20);
+  const scored = sentences.map((s, i) => ({ s, i, score: terms(s).filter((t) => q.has(t) || [...q].some((w) => w.length > 4 && t.startsWith(w.slice(0, 5)))).length }));
+  const top = scored.filter((x) => x.score > 0).sort((a, b) => b.score - a.score || a.i - b.i).slice(0, max).sort((a, b) => a.i - b.i);
+  return (top.length ? top : scored.slice(0, 1)).map((x) => x.s);
+}
+
+/** Split into small pieces so a reader sees the answer arrive. */
+function* chunks(text: string): Generator<string> {
+  const words = text.split(/(\s+)/);
+  for (let i = 0; i < words.length; i += 6) yield words.slice(i, i + 6).join("");
+}
+
+export function createEmbeddedProvider(): AnswerProvider {
+  return {
+    name: "embedded",
+    async *answer({ question, passages, signal }) {
+      if (passages.length === 0) {
+        yield NOT_IN_BOOK;
+        return;
+      }
+      const lines = passages.map((p, i) => `${bestSentences(p.text, question).join(" ")} [${i + 1}]`);
+      const text = `Here is what the book says:\n\n${lines.map((l) => `- ${l}`).join("\n")}\n\nSources: ${passages
+        .map((p, i) => `[${i + 1}] ${p.chapterTitle} — ${p.sectionTitle}`)
+        .join("; ")}.`;
+      for (const piece of chunks(text)) {
+        if (signal.aborted) return;
+        yield piece;
+        await new Promise((r) => setImmediate(r));
+      }
+    },
+  };
+}
+
+export interface OpenAIProviderOptions {
+  apiKey: string;
+  baseUrl: string;
+  model: string;
+  /** Time allowed until the first byte of the answer. */
+  firstByteTimeoutMs?: number;
+  /** Time allowed for the whole answer. */
+  totalTimeoutMs?: number;
+  fetchImpl?: typeof fetch;
+}
+
+function systemPrompt(passages: Passage[]): string {
+  const context = passages
+    .map((p, i) => `[${i + 1}] ${p.chapterTitle} — ${p.sectionTitle}\n${p.text.slice(0, 2000)}`)
+    .join("\n\n");
+  return [
+    "You are the reading assistant of a book. Answer the reader's question using ONLY the passages below.",
+    "Cite passages with their numbers in square brackets, like [1]. If the passages do not contain the answer, say that the book does not say.",
+    "Answer in the reader's language, briefly, in Markdown.",
+    "",
+    context || "(no passage matched the question)",
+  ].join("\n");
+}
+
+/** Any OpenAI-compatible `/chat/completions` endpoint, streamed (server-sent events). */
+export function createOpenAIProvider(options: OpenAIProviderOptions): AnswerProvider {
+  const doFetch = options.fetchImpl ?? fetch;
+  const base = options.baseUrl.replace(/\/+$/, "");
+  return {
+    name: "openai",
+    async *answer({ question, history, passages, signal }) {
+      const timeout = AbortSignal.timeout(options.totalTimeoutMs ?? 120_000);
+      const firstByte = new AbortController();
+      const timer = setTimeout(() => firstByte.abort(), options.firstByteTimeoutMs ?? 30_000);
+      const combined = AbortSignal.any([signal, timeout, firstByte.signal]);
+      let res: Response;
+      try {
+        res = await doFetch(`${base}/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${options.apiKey}`, accept: "text/event-stream" },
+          body: JSON.stringify({
+            model: options.model,
+            stream: true,
+            messages: [{ role: "system", content: systemPrompt(passages) }, ...history.slice(-10), { role: "user", content: question }],
+          }),
+          signal: combined,
+        });
+      } catch (err) {
+        clearTimeout(timer);
+        if (signal.aborted) return;
+        if (timeout.aborted || firstByte.signal.aborted) throw new ProviderError("PROVIDER_TIMEOUT", "The AI service took too long to answer. Try again in a moment.");
+        throw new ProviderError("PROVIDER_UNAVAILABLE", "The AI service could not be reached. Try again in a moment.");
+      }
+      if (!res.ok) {
+        clearTimeout(timer);
+        await res.body?.cancel().catch(() => {});
+        if (res.status === 429) throw new ProviderError("PROVIDER_RATE_LIMITED", "The AI service is busy right now. Wait a minute and try again.");
+        if (res.status === 401 || res.status === 403) throw new ProviderError("PROVIDER_REJECTED", "The AI service refused our request. The site's operator needs to check its configuration.");
+        if (res.status >= 500) throw new ProviderError("PROVIDER_UNAVAILABLE", "The AI service is having trouble. Try again in a moment.");
+        throw new ProviderError("PROVIDER_REJECTED", "The AI service could not handle this question.");
+      }
+      if (!res.body) throw new ProviderError("PROVIDER_BAD_RESPONSE", "The AI service sent an empty answer.");
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      let first = true;
+      try {
+        for (;;) {
+          let read;
+          try {
+            read = await reader.read();
+          } catch {
+            if (signal.aborted) return;
+            if (timeout.aborted || firstByte.signal.aborted) throw new ProviderError("PROVIDER_TIMEOUT", "The AI service took too long to answer. Try again in a moment.");
+            throw new ProviderError("PROVIDER_UNAVAILABLE", "The connection to the AI service broke off.");
+          }
+          if (first) {
+            first = false;
+            clearTimeout(timer);
+          }
+          if (read.done) break;
+          buffer += read.value;
+          let nl: number;
+          while ((nl = buffer.indexOf("\n")) >= 0) {
+            const line = buffer.slice(0, nl).trim();
+            buffer = buffer.slice(nl + 1);
+            if (!line.startsWith("data:")) continue;
+            const data = line.slice(5).trim();
+            if (data === "[DONE]") return;
+            let event: { choices?: { delta?: { content?: string } }[]; error?: { message?: string } };
+            try {
+              event = JSON.parse(data);
+            } catch {
+              throw new ProviderError("PROVIDER_BAD_RESPONSE", "The AI service sent an answer we could not read.");
+            }
+            if (event.error) throw new ProviderError("PROVIDER_UNAVAILABLE", "The AI service reported an error while answering.");
+            const text = event.choices?.[0]?.delta?.content;
+            if (text) yield text;
+          }
+        }
+      } finally {
+        clearTimeout(timer);
+        reader.releaseLock();
+      }
+    },
+  };
+}
