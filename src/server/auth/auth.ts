@@ -7,8 +7,10 @@ import type { AppConfig } from "../config/index.ts";
 import type { Db } from "../db/index.ts";
 import type { AuditLog } from "../audit/audit.ts";
 import type { Mailer } from "../email/send-email.ts";
+import { decodeJwt } from "jose";
 import {
   changeEmailMessage,
+  emailChangedNoticeMessage,
   deleteAccountMessage,
   passwordChangedMessage,
   resetPasswordMessage,
@@ -19,7 +21,7 @@ import { hashPassword, verifyPassword } from "./password-hash.ts";
 import { passwordPolicyPlugin } from "./password-policy-plugin.ts";
 import { sessionCapPlugin } from "./session-cap-plugin.ts";
 import { CLIENT_IP_HEADER } from "../http/client-ip-header.ts";
-import { accessTokenClaims } from "../tokens/access-token-claims.ts";
+import { accessTokenClaims, JWKS_GRACE_SECONDS } from "../tokens/access-token-claims.ts";
 
 export const VERIFY_EMAIL_TTL_SECONDS = 24 * 3600;
 export const RESET_PASSWORD_TTL_SECONDS = 3600;
@@ -88,6 +90,18 @@ export function createAuth(deps: AuthDeps) {
       requireEmailVerification: env.REQUIRE_EMAIL_VERIFICATION,
       // Sign-up never signs in by itself: the answer is then the same for new and taken emails.
       autoSignIn: false,
+      // The fake answer for a taken email must carry the admin plugin's fields as a real sign-up
+      // does: without this it said `role: null` where a new account says "user" (enumeration).
+      customSyntheticUser: ({ coreFields, additionalFields, id }) => ({
+        ...coreFields,
+        role: "user",
+        banned: false,
+        banReason: null,
+        banExpires: null,
+        isAnonymous: false,
+        ...additionalFields,
+        id,
+      }),
       // Our policy (NFKC code points, 8..128) is the authority; these bounds only cap hashing cost.
       minPasswordLength: 1,
       maxPasswordLength: 1024,
@@ -168,8 +182,9 @@ export function createAuth(deps: AuthDeps) {
     databaseHooks: {
       user: {
         update: {
-          async after(user) {
+          async after(user, ctx) {
             deps.forgetUser(user.id);
+            await noticeEmailChange(deps, user, ctx);
           },
         },
       },
@@ -190,7 +205,7 @@ export function createAuth(deps: AuthDeps) {
           keyPairConfig: { alg: "EdDSA", crv: "Ed25519" },
           rotationInterval: env.JWKS_ROTATION_DAYS * 86_400,
           // Old public keys stay published long enough for every token they signed to expire.
-          gracePeriod: 7 * 86_400,
+          gracePeriod: JWKS_GRACE_SECONDS,
         },
         jwt: {
           issuer: config.baseURL,
@@ -222,6 +237,28 @@ export function createAuth(deps: AuthDeps) {
 }
 
 export type Auth = ReturnType<typeof createAuth>;
+
+/**
+ * A confirmed email change (Better Auth's /verify-email with `updateTo`) is a security event:
+ * audit it and tell the previous address (ASVS 6.3.7).
+ */
+async function noticeEmailChange(
+  deps: AuthDeps,
+  user: { id: string; email: string; name: string },
+  ctx: { path?: string; query?: Record<string, unknown> } | null | undefined,
+) {
+  if (ctx?.path !== "/verify-email" || typeof ctx.query?.token !== "string") return;
+  let claims: { email?: unknown; updateTo?: unknown };
+  try {
+    claims = decodeJwt(ctx.query.token);
+  } catch {
+    return;
+  }
+  const previous = typeof claims.email === "string" ? claims.email : null;
+  if (typeof claims.updateTo !== "string" || !previous || user.email !== claims.updateTo || previous === user.email) return;
+  await deps.audit.record({ type: "email_changed", userId: user.id });
+  deps.mailer.enqueue(emailChangedNoticeMessage({ to: previous, name: user.name, newEmail: user.email }));
+}
 
 /**
  * Security events and side effects that hang off Better Auth's own routes:

@@ -37,7 +37,7 @@ export function createAnonymousMerger(deps: {
   now?: () => number;
 }): AnonymousMerger {
   const { db, logger } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? (() => Date.now());
 
   async function record(anonymousUserId: string, targetUserId: string, status: "awaiting_verification" | "pending") {
     await db

@@ -56,7 +56,7 @@ export function decodeCursor(cursor: string): [number, string] | null {
   return null;
 }
 
-export function createChatStore(db: Kysely<Database>, now: () => number = Date.now) {
+export function createChatStore(db: Kysely<Database>, now: () => number = () => Date.now()) {
   async function create(ownerId: string, title = DEFAULT_CHAT_TITLE) {
     const t = now();
     const row = { id: randomUUID(), owner_id: ownerId, title, created_at: t, updated_at: t };

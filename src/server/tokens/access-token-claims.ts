@@ -3,6 +3,8 @@ import { randomUUID } from "node:crypto";
 /** `token_use` claim and `typ` header values: an access token is never a refresh or email token (ASVS 9.2.2). */
 export const ACCESS_TOKEN_USE = "access";
 export const ACCESS_TOKEN_TYP = "at+jwt";
+/** Better Auth's `jwks.gracePeriod`: a rotated key stays published (and trusted by our verifier) this long after it expires. */
+export const JWKS_GRACE_SECONDS = 7 * 86_400;
 
 export interface AccessTokenUser {
   id: string;

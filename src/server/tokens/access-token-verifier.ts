@@ -1,7 +1,7 @@
 import { createPublicKey, verify as verifySignature, type KeyObject } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema.ts";
-import { ACCESS_TOKEN_USE } from "./access-token-claims.ts";
+import { ACCESS_TOKEN_USE, JWKS_GRACE_SECONDS } from "./access-token-claims.ts";
 
 /**
  * Verifies our access JWTs on the hot path of /api/v1/* (RFC 8725, ASVS 9.1–9.2).
@@ -11,6 +11,8 @@ import { ACCESS_TOKEN_USE } from "./access-token-claims.ts";
  * - Keys come only from our own `jwks` table, by `kid`; `jku`, `x5u`, `jwk` headers are never
  *   read, and a `crit` header is refused (we understand no extensions).
  * - Unknown `kid`s reload the key table at most once per `reloadIntervalMs` (no refetch storm).
+ *   Our own minting paths report each kid they sign with (`noteSigned`), so a freshly rotated key
+ *   is trusted at once; keys past their grace period (no longer at /jwks) are not trusted at all.
  * - Signature before claims; then exp (required), nbf, iss, aud, `token_use: access`.
  * - Verified claims are remembered per exact token string (bounded), with `exp` re-checked on
  *   every use: each distinct token pays for one Ed25519 verify (~0.1 ms) in its life.
@@ -34,6 +36,8 @@ export interface AccessTokenVerifierOptions {
   maxTokenLength?: number;
   cacheSize?: number;
   reloadIntervalMs?: number;
+  /** How long a key stays trusted after its `expiresAt` (Better Auth's `jwks.gracePeriod`): as long as /jwks publishes it. */
+  keyGraceMs?: number;
 }
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
@@ -53,20 +57,24 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
   const maxLength = options.maxTokenLength ?? 8192;
   const cacheSize = options.cacheSize ?? 10_000;
   const reloadInterval = options.reloadIntervalMs ?? 30_000;
-  let keys = new Map<string, KeyObject>();
+  const keyGrace = options.keyGraceMs ?? JWKS_GRACE_SECONDS * 1000;
+  let keys = new Map<string, { key: KeyObject; retiresAt: number }>();
   let lastLoad = -Infinity;
   let loading: Promise<void> | null = null;
   const verified = new Map<string, AccessClaims>();
 
   async function loadKeys(): Promise<void> {
-    const rows = await options.db.selectFrom("jwks").select(["id", "publicKey", "alg", "crv"]).execute();
-    const next = new Map<string, KeyObject>();
+    const rows = await options.db.selectFrom("jwks").select(["id", "publicKey", "alg", "crv", "expiresAt"]).execute();
+    const next = new Map<string, { key: KeyObject; retiresAt: number }>();
     for (const row of rows) {
       if ((row.alg ?? "EdDSA") !== "EdDSA") continue;
       try {
         const jwk = JSON.parse(row.publicKey) as Record<string, unknown>;
         if (jwk.kty !== "OKP" || (jwk.crv ?? row.crv) !== "Ed25519") continue;
-        next.set(row.id, createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: String(jwk.x) }, format: "jwk" }));
+        const expiresAt = row.expiresAt === null ? Infinity : new Date(row.expiresAt).getTime();
+        if (Number.isNaN(expiresAt)) continue;
+        const key = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: String(jwk.x) }, format: "jwk" });
+        next.set(row.id, { key, retiresAt: expiresAt + keyGrace });
       } catch {
         // A malformed stored key is skipped, not fatal.
       }
@@ -75,15 +83,30 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
     lastLoad = now();
   }
 
-  async function keyFor(kid: string): Promise<KeyObject | undefined> {
-    const known = keys.get(kid);
-    if (known) return known;
-    if (now() - lastLoad < reloadInterval) return undefined;
+  function reload(): Promise<void> {
     loading ??= loadKeys().finally(() => {
       loading = null;
     });
-    await loading;
-    return keys.get(kid);
+    return loading;
+  }
+
+  async function keyFor(kid: string): Promise<KeyObject | undefined> {
+    let entry = keys.get(kid);
+    if (!entry && now() - lastLoad >= reloadInterval) {
+      await reload();
+      entry = keys.get(kid);
+    }
+    // A key past its grace period is no longer published at /jwks: trust exactly what /jwks publishes.
+    return entry && entry.retiresAt > now() ? entry.key : undefined;
+  }
+
+  /**
+   * Called by our own minting paths with a token they just signed: a kid we signed with exists,
+   * so a new (rotated) key is loaded at once instead of after the unknown-kid cooldown.
+   */
+  async function noteSigned(token: string): Promise<void> {
+    const header = decodeJson(token.split(".")[0] ?? "");
+    if (typeof header?.kid === "string" && !keys.has(header.kid)) await reload();
   }
 
   function checkTime(claims: AccessClaims): VerifyResult {
@@ -144,7 +167,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
     return result;
   }
 
-  return { verify, reloadKeys: loadKeys };
+  return { verify, noteSigned, reloadKeys: reload };
 }
 
 export type AccessTokenVerifier = ReturnType<typeof createAccessTokenVerifier>;

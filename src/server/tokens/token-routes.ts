@@ -50,6 +50,7 @@ export function tokenRoutes(s: Services) {
   async function mintAccessToken(userId: string): Promise<string> {
     const user = await s.db.kysely.selectFrom("user").select(["id", "role", "emailVerified"]).where("id", "=", userId).executeTakeFirstOrThrow();
     const { token } = await s.auth.api.signJWT({ body: { payload: accessTokenClaims(user) } });
+    await s.verifier.noteSigned(token); // a just-rotated key must not wait out the unknown-kid cooldown
     return token;
   }
 
