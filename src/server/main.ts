@@ -3,6 +3,7 @@ import { serve } from "@hono/node-server";
 import { ConfigError, loadConfig } from "./config/index.ts";
 import { createServices } from "./services.ts";
 import { createApp } from "./app.ts";
+import { ensureWebBuild } from "./web/build.ts";
 
 /** `npm start`: validate the configuration, migrate, serve. */
 async function main() {
@@ -19,6 +20,13 @@ async function main() {
     throw err;
   }
   const services = await createServices(config);
+  await ensureWebBuild({
+    root: process.cwd(),
+    distDir: config.env.WEB_DIST_DIR,
+    logger: services.logger,
+    production: config.production,
+    skip: config.env.SKIP_WEB_BUILD,
+  });
   const app = createApp(services);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     services.logger.info(

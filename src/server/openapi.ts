@@ -125,7 +125,12 @@ export function openApiDocument(baseURL: string) {
         get: {
           summary: "The caller's own security events, newest first",
           parameters: [
-            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100, default: 50 } },
+            {
+              name: "limit",
+              in: "query",
+              description: "Page size. A page runs longer only when more events than this share one millisecond; nextBefore is null on the last page.",
+              schema: { type: "integer", minimum: 1, maximum: 100, default: 50 },
+            },
             { name: "before", in: "query", schema: { type: "integer", description: "epoch ms cursor (nextBefore)" } },
           ],
           responses: { 200: { description: "Events" }, ...errors(401) },

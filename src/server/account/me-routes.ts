@@ -33,17 +33,31 @@ export function meRoutes(s: Services) {
     // A bad cursor or limit used to be ignored silently (200 with defaults).
     if (!q.success) throw new ApiError(400, "VALIDATION_FAILED", "limit must be an integer from 1 to 100 and before a positive integer.");
     const { limit, before } = q.data;
-    let query = s.db.kysely
+    const base = s.db.kysely
       .selectFrom("security_event")
       .select(["id", "type", "ip", "user_agent", "detail", "created_at"])
       .where("user_id", "=", c.get("caller").userId)
       .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(limit);
-    if (before) query = query.where("created_at", "<", before);
-    const rows = await query.execute();
+      .orderBy("id", "desc");
+    const rows = await (before ? base.where("created_at", "<", before) : base).limit(limit + 1).execute();
+    let page = rows.slice(0, limit);
+    let nextBefore: number | null = null;
+    if (rows.length > limit) {
+      // The cursor is exclusive and in milliseconds: a page must not end inside a run of events
+      // sharing one millisecond, or the rest of the run would be skipped (they used to be).
+      const edge = Number(page[page.length - 1]!.created_at);
+      if (Number(rows[limit]!.created_at) !== edge) nextBefore = edge;
+      else if (Number(page[0]!.created_at) !== edge) {
+        page = page.filter((r) => Number(r.created_at) > edge);
+        nextBefore = edge + 1;
+      } else {
+        // The whole page is one millisecond: return all of it, even past `limit`.
+        page = await base.where("created_at", "=", edge).execute();
+        nextBefore = edge;
+      }
+    }
     return c.json({
-      events: rows.map((r) => ({
+      events: page.map((r) => ({
         id: r.id,
         type: r.type,
         ip: r.ip,
@@ -51,7 +65,7 @@ export function meRoutes(s: Services) {
         detail: r.detail ? (JSON.parse(r.detail) as unknown) : null,
         createdAt: new Date(Number(r.created_at)).toISOString(),
       })),
-      nextBefore: rows.length === limit ? Number(rows[rows.length - 1]!.created_at) : null,
+      nextBefore,
     });
   });
 

@@ -68,6 +68,7 @@ export const envSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   OPENAI_MODEL: z.string().min(1).optional(),
+  OPENAI_TIMEOUT_MS: int(30_000, 100, 600_000),
 
   BOOK_DIR: z.string().default("./content/book"),
   WEB_DIST_DIR: z.string().default("./dist/web"),

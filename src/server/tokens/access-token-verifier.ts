@@ -106,7 +106,11 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
    */
   async function noteSigned(token: string): Promise<void> {
     const header = decodeJson(token.split(".")[0] ?? "");
-    if (typeof header?.kid === "string" && !keys.has(header.kid)) await reload();
+    const kid = header?.kid;
+    if (typeof kid !== "string" || keys.has(kid)) return;
+    await reload();
+    // A load already in flight may have read the table before the key was written: read once more.
+    if (!keys.has(kid)) await reload();
   }
 
   function checkTime(claims: AccessClaims): VerifyResult {

@@ -1,0 +1,14 @@
+import { Hono } from "hono";
+import type { Auth } from "./auth.ts";
+
+/**
+ * GET /api/v1/auth/providers → `{ providers: ["github", ...] }`: the social sign-in providers
+ * Better Auth was actually configured with (auth.ts enables one when both its env vars are set),
+ * so the UI shows only buttons that work.
+ */
+export function providersRoutes(auth: Auth) {
+  const app = new Hono();
+  const body = { providers: Object.keys(auth.options.socialProviders ?? {}).sort() };
+  app.get("/providers", (c) => c.json(body));
+  return app;
+}
