@@ -264,6 +264,8 @@ describe.each(DB_KINDS)("accounts on %s", (kind) => {
       expect(direct?.body?.code).toBe("PASSWORD_TOO_COMMON");
 
       expect((await signIn(t.client(), target.email, target.password)).status).toBe(200);
+      const refresh = await t.client().post("/api/v1/auth/token", { grant_type: "password", email: target.email, password: target.password });
+      expect(refresh.status).toBe(200);
       const ok = await admin.client.post("/api/auth/admin/set-user-password", {
         userId: target.userId,
         newPassword: "a fresh admin-chosen passphrase",
@@ -271,6 +273,10 @@ describe.each(DB_KINDS)("accounts on %s", (kind) => {
       expect(ok.status, ok.text).toBe(200);
       expect((await signIn(t.client(), target.email, "a fresh admin-chosen passphrase")).status).toBe(200);
       expect((await signIn(t.client(), target.email, target.password)).status).toBe(401);
+      // Regression: a password set by an admin left the target's sessions and refresh tokens alive (ASVS 7.4.3).
+      expect((await target.client.get("/api/v1/me")).status).toBe(401);
+      const again = await t.client().post("/api/v1/auth/token", { grant_type: "refresh_token", refresh_token: refresh.json.refresh_token });
+      expect(again.status).toBe(400);
     });
   });
 
