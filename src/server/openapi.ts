@@ -45,6 +45,7 @@ const user = {
     authenticatedVia: { type: "string", enum: ["session", "bearer"] },
   },
 };
+const chatId = [{ name: "id", in: "path", required: true, schema: { type: "string" } }];
 const json = (schema: unknown) => ({ "application/json": { schema } });
 const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((c) => [String(c), { description: `Error ${c}`, content: json({ $ref: "#/components/schemas/Error" }) }]));
@@ -71,6 +72,29 @@ export function openApiDocument(baseURL: string) {
         User: user,
         Preferences: z.toJSONSchema(preferencesSchema),
         PreferencesPatch: z.toJSONSchema(preferencesPatchSchema),
+        Book: {
+          type: "object",
+          properties: {
+            title: { type: "string" },
+            description: { type: ["string", "null"] },
+            chapters: { type: "array", items: { type: "object", properties: { slug: { type: "string" }, title: { type: "string" }, order: { type: "integer" }, description: { type: ["string", "null"] } } } },
+          },
+        },
+        Chapter: {
+          type: "object",
+          properties: {
+            slug: { type: "string" },
+            title: { type: "string" },
+            html: { type: "string", description: "Sanitised on the server" },
+            headings: { type: "array", items: { type: "object", properties: { id: { type: "string" }, text: { type: "string" }, depth: { type: "integer" } } } },
+            prev: { type: ["object", "null"] },
+            next: { type: ["object", "null"] },
+          },
+        },
+        Chat: {
+          type: "object",
+          properties: { id: { type: "string" }, title: { type: "string" }, createdAt: { type: "string", format: "date-time" }, updatedAt: { type: "string", format: "date-time" } },
+        },
       },
     },
     security: [{ bearer: [] }, { session: [] }],
@@ -135,6 +159,64 @@ export function openApiDocument(baseURL: string) {
           ],
           responses: { 200: { description: "Events" }, ...errors(401) },
         },
+      },
+      "/api/v1/auth/providers": {
+        get: { summary: "Social sign-in providers configured on this server", security: [], responses: { 200: { description: "{ providers: string[] }" } } },
+      },
+      "/api/v1/book": {
+        get: { summary: "The book: title, description and chapters in reading order", security: [], responses: { 200: { description: "Book", content: json({ $ref: "#/components/schemas/Book" }) } } },
+      },
+      "/api/v1/book/chapters/{slug}": {
+        get: {
+          summary: "One chapter as sanitised HTML with its headings and neighbours",
+          security: [],
+          parameters: [{ name: "slug", in: "path", required: true, schema: { type: "string", pattern: "^[a-z0-9-]{1,100}$" } }],
+          responses: { 200: { description: "Chapter", content: json({ $ref: "#/components/schemas/Chapter" }) }, ...errors(404) },
+        },
+      },
+      "/api/v1/chats": {
+        get: {
+          summary: "The caller's chats, most recently active first",
+          parameters: [
+            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100, default: 20 } },
+            { name: "cursor", in: "query", schema: { type: "string", description: "nextCursor of the previous page" } },
+          ],
+          responses: { 200: { description: "{ chats: Chat[], nextCursor: string | null }" }, ...errors(400, 401) },
+        },
+        post: {
+          summary: "Start a chat (anonymous readers too: sign in with POST /api/auth/sign-in/anonymous first)",
+          requestBody: { required: false, content: json({ type: "object", properties: { title: { type: "string", maxLength: 120 } } }) },
+          responses: { 201: { description: "Chat", content: json({ $ref: "#/components/schemas/Chat" }) }, ...errors(400, 401) },
+        },
+      },
+      "/api/v1/chats/{id}": {
+        get: { summary: "A chat with its messages (another reader's chat is 404)", parameters: chatId, responses: { 200: { description: "Chat with messages" }, ...errors(401, 404) } },
+        patch: {
+          summary: "Rename a chat",
+          parameters: chatId,
+          requestBody: { required: true, content: json({ type: "object", required: ["title"], properties: { title: { type: "string", maxLength: 120 } } }) },
+          responses: { 200: { description: "Chat", content: json({ $ref: "#/components/schemas/Chat" }) }, ...errors(400, 401, 404) },
+        },
+        delete: { summary: "Delete a chat and its messages", parameters: chatId, responses: { 204: { description: "Deleted" }, ...errors(401, 404) } },
+      },
+      "/api/v1/chats/{id}/messages": {
+        post: {
+          summary: "Ask a question; the answer streams as server-sent events",
+          parameters: chatId,
+          description:
+            "The reader's message is stored before the model is asked. Events: `message` (the stored question), `token` ({text}) repeatedly, then `done` ({assistantMessage}) or `error` ({code, message, assistantMessage}). With `Accept: application/json` the whole answer comes as one JSON body (502 with a code when the provider fails). A failed or interrupted answer is stored with its status and can be retried.",
+          requestBody: { required: true, content: json({ type: "object", required: ["content"], properties: { content: { type: "string" } } }) },
+          responses: {
+            200: { description: "text/event-stream, or JSON { userMessage, assistantMessage }" },
+            ...errors(400, 401, 404, 429, 502),
+          },
+        },
+      },
+      "/api/v1/chats/{id}/messages/{messageId}/retry": {
+        post: {
+          summary: "Answer again in place of a failed or interrupted answer",
+          parameters: [...chatId, { name: "messageId", in: "path", required: true, schema: { type: "string" } }],
+          responses: { 200: { description: "As for messages" }, ...errors(401, 404, 409, 429) } },
       },
     },
   };
