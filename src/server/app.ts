@@ -51,7 +51,7 @@ export function createApp(s: Services) {
     await next();
   });
   app.route("/api/v1/auth", tokenRoutes(s));
-  app.route("/api/v1/auth", providersRoutes(s.auth));
+  app.route("/api/v1/auth", providersRoutes(s.auth, s.config.env.PASSWORD_MIN_LENGTH));
   app.route("/api/v1/book", bookRoutes(book.current));
   app.route("/api/v1/me", meRoutes(s));
   app.route(

@@ -229,7 +229,7 @@ describe("GET /api/v1/auth/providers", () => {
   it("lists no provider when none is configured", async () => {
     const res = await t.client().get("/api/v1/auth/providers");
     expect(res.status).toBe(200);
-    expect(res.json).toEqual({ providers: [] });
+    expect(res.json).toEqual({ providers: [], passwordMinLength: 8 });
   });
 });
 
@@ -280,15 +280,16 @@ describe("with the sample book, GitHub sign-in, and no web build", () => {
       WEB_DIST_DIR: path.join(tmp, "not-built"),
       GITHUB_CLIENT_ID: "gh-client-id",
       GITHUB_CLIENT_SECRET: "gh-client-secret",
+      PASSWORD_MIN_LENGTH: "12",
     });
   });
   afterAll(async () => {
     await u?.close();
   });
 
-  it("lists github among the providers", async () => {
+  it("lists github among the providers, and the configured password minimum for the meter", async () => {
     const res = await u.client().get("/api/v1/auth/providers");
-    expect(res.json).toEqual({ providers: ["github"] });
+    expect(res.json).toEqual({ providers: ["github"], passwordMinLength: 12 });
   });
 
   it("serves the sample book with its diagram", async () => {

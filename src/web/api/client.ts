@@ -1,0 +1,70 @@
+import { ApiError, apiErrorFrom, networkError } from "./api-error.ts";
+import { reauthenticate } from "../auth/reauth.ts";
+
+export { ApiError } from "./api-error.ts";
+
+/**
+ * The one place that calls our own API (/api/v1/*): same-origin cookies, JSON both ways, errors
+ * as ApiError. On 401 it renews the session once and retries; if the session is really gone it
+ * asks the reader to sign in again (the sign-in dialog opens over the page, nothing is lost) and
+ * retries the original request once they have. It rejects with the 401 if they cancel.
+ */
+export interface ApiOptions {
+  method?: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+  /** Sent as JSON. */
+  body?: unknown;
+  query?: Record<string, string | number | undefined>;
+  signal?: AbortSignal;
+  /** false: a 401 is just thrown (background calls that must never open a dialog). Default true. */
+  reauth?: boolean;
+}
+
+const BASE = "/api/v1";
+
+function url(path: string, query?: ApiOptions["query"]): string {
+  const u = new URL(BASE + path, window.location.origin);
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+  return u.pathname + u.search;
+}
+
+async function send(path: string, opts: ApiOptions): Promise<Response> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (opts.body !== undefined) headers["content-type"] = "application/json";
+  try {
+    return await fetch(url(path, opts.query), {
+      method: opts.method ?? "GET",
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      credentials: "same-origin",
+      signal: opts.signal,
+    });
+  } catch (e) {
+    if (opts.signal?.aborted) throw e;
+    throw networkError();
+  }
+}
+
+async function readJson(res: Response): Promise<unknown> {
+  const text = await res.text();
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** Call /api/v1{path}. `api<Book>("/book")`, `api("/me/preferences", { method: "PATCH", body })`. */
+export async function api<T>(path: string, opts: ApiOptions = {}): Promise<T> {
+  let res = await send(path, opts);
+  if (res.status === 401 && opts.reauth !== false) {
+    if (await reauthenticate()) res = await send(path, opts);
+  }
+  const body = await readJson(res);
+  if (!res.ok) throw apiErrorFrom(res.status, body, res.headers.get("retry-after"));
+  return body as T;
+}
+
+export function isNotFound(e: unknown): boolean {
+  return e instanceof ApiError && e.status === 404;
+}

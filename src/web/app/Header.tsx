@@ -1,0 +1,56 @@
+import { Link } from "react-router";
+import { useAuth } from "../auth/AuthProvider.tsx";
+import { useAuthDialogs } from "../auth/AuthDialogs.tsx";
+import { useBook } from "../book/BookProvider.tsx";
+import { UserMenu } from "./UserMenu.tsx";
+
+interface HeaderProps {
+  tocOpen: boolean;
+  onToggleToc(): void;
+}
+
+/** Book title, the table-of-contents toggle, and sign-in / register or the reader's menu. */
+export function Header({ tocOpen, onToggleToc }: HeaderProps) {
+  const { state } = useAuth();
+  const { openSignIn, openRegister } = useAuthDialogs();
+  const { state: book } = useBook();
+  const title = book.book?.title ?? "AI Book";
+
+  return (
+    <header className="site-header">
+      <button type="button" className="toc-toggle" aria-expanded={tocOpen} aria-controls="toc" onClick={onToggleToc}>
+        <svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20">
+          <path d="M4 6h16M4 12h16M4 18h16" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
+        </svg>
+        <span className="toc-toggle-label">Contents</span>
+      </button>
+      <Link to="/" className="brand" data-testid="book-title">
+        {book.status === "loading" ? (
+          <>
+            <span className="visually-hidden">AI Book</span>
+            <span className="brand-skeleton" aria-hidden="true" />
+          </>
+        ) : (
+          title
+        )}
+      </Link>
+      {/* Fixed size while the session loads: nothing in the header moves when it arrives. */}
+      <div className="auth-area" aria-busy={state.status === "loading" || undefined}>
+        {state.status === "loading" ? (
+          <span className="auth-skeleton" aria-hidden="true" />
+        ) : state.status === "signed-in" ? (
+          <UserMenu />
+        ) : (
+          <>
+            <button type="button" className="button button-ghost" aria-haspopup="dialog" onClick={() => openSignIn()}>
+              Sign in
+            </button>
+            <button type="button" className="button button-primary" aria-haspopup="dialog" onClick={openRegister}>
+              Register
+            </button>
+          </>
+        )}
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,101 @@
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { Link, Outlet, ScrollRestoration, useLocation } from "react-router";
+import { AuthDialogsProvider } from "../auth/AuthDialogs.tsx";
+import { AnnouncerProvider } from "../ui/Announcer.tsx";
+import { Header } from "./Header.tsx";
+import { Toc } from "./Toc.tsx";
+
+const WIDE = "(min-width: 1100px)";
+const SIDEBAR_KEY = "aibook.toc";
+
+function useMediaQuery(query: string): boolean {
+  return useSyncExternalStore(
+    (cb) => {
+      const m = window.matchMedia(query);
+      m.addEventListener("change", cb);
+      return () => m.removeEventListener("change", cb);
+    },
+    () => window.matchMedia(query).matches,
+  );
+}
+
+function initialSidebar(): boolean {
+  try {
+    return localStorage.getItem(SIDEBAR_KEY) !== "closed";
+  } catch {
+    return true;
+  }
+}
+
+/** Skip link, header, contents (sidebar or drawer), main, footer: the frame of every page. */
+export function Layout() {
+  const wide = useMediaQuery(WIDE);
+  const [sidebarOpen, setSidebarOpen] = useState(initialSidebar);
+  const [drawerOpen, setDrawerOpen] = useState(false);
+  const tocOpen = wide ? sidebarOpen : drawerOpen;
+  const location = useLocation();
+  const mainRef = useRef<HTMLElement>(null);
+
+  const toggleToc = useCallback(() => {
+    if (wide) {
+      setSidebarOpen((o) => {
+        try {
+          localStorage.setItem(SIDEBAR_KEY, o ? "closed" : "open");
+        } catch {
+          /* ignore */
+        }
+        return !o;
+      });
+    } else setDrawerOpen((o) => !o);
+  }, [wide]);
+  const closeDrawer = useCallback(() => setDrawerOpen(false), []);
+
+  // A new page: close the drawer and move focus to the page (not on first load, nor for #anchors),
+  // so keyboard and screen-reader users start at its content.
+  const first = useRef(true);
+  useEffect(() => {
+    setDrawerOpen(false);
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    if (!location.hash) mainRef.current?.focus({ preventScroll: true });
+  }, [location.pathname, location.hash]);
+
+  const modalDrawer = !wide && drawerOpen;
+  return (
+    <AnnouncerProvider>
+      <AuthDialogsProvider>
+        <a
+          className="skip-link"
+          href="#main"
+          onClick={(e) => {
+            e.preventDefault();
+            mainRef.current?.focus();
+            mainRef.current?.scrollIntoView();
+          }}
+        >
+          Skip to content
+        </a>
+        <div className="page" data-toc={tocOpen ? "open" : "closed"} data-layout={wide ? "wide" : "narrow"}>
+          <div className="page-header" inert={modalDrawer}>
+            <Header tocOpen={tocOpen} onToggleToc={toggleToc} />
+          </div>
+          <div className="shell">
+            <Toc open={tocOpen} drawer={!wide} onClose={closeDrawer} />
+            {modalDrawer && <div className="backdrop" onClick={closeDrawer} aria-hidden="true" />}
+            <main id="main" ref={mainRef} tabIndex={-1} inert={modalDrawer}>
+              <Outlet />
+            </main>
+          </div>
+          <footer className="site-footer" inert={modalDrawer}>
+            <p>
+              AI Book · <Link to="/">Home</Link>
+            </p>
+          </footer>
+        </div>
+        <ScrollRestoration />
+      </AuthDialogsProvider>
+    </AnnouncerProvider>
+  );
+}

@@ -1,0 +1,61 @@
+import { lazy, Suspense, type ComponentType } from "react";
+import { createBrowserRouter } from "react-router";
+import { CheckEmailPage } from "../auth/CheckEmailPage.tsx";
+import { ForgotPasswordPage } from "../auth/ForgotPasswordPage.tsx";
+import { ResetPasswordPage } from "../auth/ResetPasswordPage.tsx";
+import { VerifiedPage } from "../auth/VerifiedPage.tsx";
+import { BookHome } from "../book/BookHome.tsx";
+import { ChapterRoute } from "../book/ChapterPage.tsx";
+import { AccountDeletedPage } from "../pages/AccountDeletedPage.tsx";
+import { NotFoundPage } from "../pages/NotFoundPage.tsx";
+import { SkeletonLines } from "../ui/bits.tsx";
+import { Layout } from "./Layout.tsx";
+import { RouteError } from "./RouteError.tsx";
+
+// Account pages are code-split: most visits are for reading.
+const AccountPage = lazy(() => import("../account/AccountPage.tsx"));
+const PreferencesPage = lazy(() => import("../account/PreferencesPage.tsx"));
+
+function Lazy({ component: Page }: { component: ComponentType }) {
+  return (
+    <Suspense
+      fallback={
+        <div className="page-content">
+          <SkeletonLines lines={6} label="Loading the page…" />
+        </div>
+      }
+    >
+      <Page />
+    </Suspense>
+  );
+}
+
+/**
+ * Every page of the app. `/sign-in` and `/register` show the home page with the matching dialog
+ * open over it (AuthDialogs reads the path).
+ */
+export const router = createBrowserRouter([
+  {
+    element: <Layout />,
+    errorElement: <RouteError />,
+    children: [
+      {
+        errorElement: <RouteError />,
+        children: [
+          { index: true, element: <BookHome /> },
+          { path: "sign-in", element: <BookHome /> },
+          { path: "register", element: <BookHome /> },
+          { path: "read/:slug", element: <ChapterRoute /> },
+          { path: "check-email", element: <CheckEmailPage /> },
+          { path: "verified", element: <VerifiedPage /> },
+          { path: "forgot-password", element: <ForgotPasswordPage /> },
+          { path: "reset-password", element: <ResetPasswordPage /> },
+          { path: "account", element: <Lazy component={AccountPage} /> },
+          { path: "account/preferences", element: <Lazy component={PreferencesPage} /> },
+          { path: "account-deleted", element: <AccountDeletedPage /> },
+          { path: "*", element: <NotFoundPage /> },
+        ],
+      },
+    ],
+  },
+]);

@@ -1,0 +1,102 @@
+import { createContext, use, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
+import { api } from "../api/client.ts";
+import { applyTheme } from "../theme/theme.ts";
+import type { Preferences } from "../../shared/preferences.ts";
+import { authCall } from "./auth-call.ts";
+import { authClient } from "./auth-client.ts";
+import { onReauthChange } from "./reauth.ts";
+import { sessionStore, startSessionSync, type Role, type SessionState, type SessionUser } from "./session-store.ts";
+
+/**
+ * Who is signed in, for every component, and the actions that change it. The state lives in
+ * session-store.ts, so a sign-in, a sign-out or a change in another tab shows everywhere at once.
+ */
+export interface AuthContextValue {
+  state: SessionState;
+  user: SessionUser | null;
+  role: Role | null;
+  loading: boolean;
+  /** True while the reader is asked to sign in again after their session ended (see reauth.ts). */
+  reauthenticating: boolean;
+  signIn(email: string, password: string): Promise<void>;
+  signUp(input: { name: string; email: string; password: string }): Promise<void>;
+  signOut(): Promise<void>;
+  refresh(): Promise<SessionState>;
+}
+
+const AuthContext = createContext<AuthContextValue | null>(null);
+
+export const VERIFIED_CALLBACK = "/verified";
+
+/** Bring the reader's saved preferences (theme) to this device once they are signed in. */
+async function loadServerPreferences(): Promise<void> {
+  try {
+    const me = await api<{ preferences?: Preferences }>("/me", { reauth: false });
+    if (me.preferences?.theme) applyTheme(me.preferences.theme);
+  } catch {
+    /* preferences are a convenience: the local theme stays */
+  }
+}
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const state = useSyncExternalStore(sessionStore.subscribe, sessionStore.get);
+  const [reauthenticating, setReauthenticating] = useState(false);
+
+  useEffect(() => startSessionSync(), []);
+  useEffect(() => onReauthChange(setReauthenticating), []);
+
+  // Each time a (different) reader becomes signed in: their preferences follow them here.
+  const userId = state.user?.id ?? null;
+  const prefsFor = useRef<string | null>(null);
+  useEffect(() => {
+    if (userId && prefsFor.current !== userId) void loadServerPreferences();
+    prefsFor.current = userId;
+  }, [userId]);
+
+  const refresh = useCallback(() => sessionStore.refresh(), []);
+
+  const signIn = useCallback(async (email: string, password: string) => {
+    // callbackURL: where the fresh verification link goes if the address is not verified yet
+    // (Better Auth mails one on such a sign-in). It never redirects here (auth-client.ts).
+    await authCall((fetchOptions) =>
+      authClient.signIn.email({ email, password, rememberMe: true, callbackURL: VERIFIED_CALLBACK, fetchOptions }),
+    );
+    await sessionStore.refresh();
+    sessionStore.broadcast();
+  }, []);
+
+  const signUp = useCallback(async ({ name, email, password }: { name: string; email: string; password: string }) => {
+    await authCall((fetchOptions) => authClient.signUp.email({ name, email, password, callbackURL: VERIFIED_CALLBACK, fetchOptions }));
+  }, []);
+
+  const signOut = useCallback(async () => {
+    try {
+      await authCall((fetchOptions) => authClient.signOut({ fetchOptions }));
+    } finally {
+      await sessionStore.refresh();
+      sessionStore.broadcast();
+    }
+  }, []);
+
+  const value = useMemo<AuthContextValue>(
+    () => ({
+      state,
+      user: state.user,
+      role: state.user?.role ?? null,
+      loading: state.status === "loading",
+      reauthenticating,
+      signIn,
+      signUp,
+      signOut,
+      refresh,
+    }),
+    [state, reauthenticating, signIn, signUp, signOut, refresh],
+  );
+  return <AuthContext value={value}>{children}</AuthContext>;
+}
+
+export function useAuth(): AuthContextValue {
+  const ctx = use(AuthContext);
+  if (!ctx) throw new Error("useAuth must be used inside <AuthProvider>");
+  return ctx;
+}

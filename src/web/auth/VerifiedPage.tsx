@@ -1,0 +1,93 @@
+import { useEffect, useRef } from "react";
+import { Link, useSearchParams } from "react-router";
+import { SkeletonLines, useDocumentTitle } from "../ui/bits.tsx";
+import { useAuthDialogs } from "./AuthDialogs.tsx";
+import { useAuth } from "./AuthProvider.tsx";
+import { sessionStore } from "./session-store.ts";
+import { ResendVerification } from "./ResendVerification.tsx";
+
+/** `/verified[?error=…]`: where the verification link lands (Better Auth redirects here). */
+export function VerifiedPage() {
+  const [params] = useSearchParams();
+  const error = params.get("error");
+  const { state, refresh } = useAuth();
+  const { openSignIn } = useAuthDialogs();
+  const refreshed = useRef(false);
+
+  // The link signed this browser in: pick up the new session here and in every other tab.
+  useEffect(() => {
+    if (error || refreshed.current) return;
+    refreshed.current = true;
+    void refresh().then(() => sessionStore.broadcast());
+  }, [error, refresh]);
+
+  const title =
+    error === "TOKEN_EXPIRED"
+      ? "This link has expired"
+      : error === "TOKEN_ALREADY_USED"
+        ? "This link has already been used"
+        : error
+          ? "This link isn't valid"
+          : "Email verified";
+  useDocumentTitle(title);
+
+  if (error === "TOKEN_ALREADY_USED") {
+    return (
+      <div className="page-content narrow">
+        <h1>{title}</h1>
+        <p className="lead">Your email address was already confirmed with this link. You can sign in.</p>
+        <p>
+          <button type="button" className="button button-primary" onClick={() => openSignIn()}>
+            Sign in
+          </button>
+        </p>
+      </div>
+    );
+  }
+
+  if (error) {
+    return (
+      <div className="page-content narrow">
+        <h1>{title}</h1>
+        <p className="lead">
+          {error === "TOKEN_EXPIRED"
+            ? "Verification links work for 24 hours. Ask for a new one below."
+            : "The link may be incomplete (some email apps break long links) or replaced by a newer one. Ask for a new one below."}
+        </p>
+        <h2>Send a new link</h2>
+        <ResendVerification buttonLabel="Send a new link" />
+      </div>
+    );
+  }
+
+  return (
+    <div className="page-content narrow">
+      <h1>{title}</h1>
+      {state.status === "loading" ? (
+        <SkeletonLines lines={2} label="Signing you in…" />
+      ) : state.status === "signed-in" ? (
+        <>
+          <p className="lead" role="status">
+            Thank you, {state.user.name}. Your email address is confirmed and you're signed in.
+          </p>
+          <p>
+            <Link to="/" className="button button-primary">
+              Start reading
+            </Link>
+          </p>
+        </>
+      ) : (
+        <>
+          <p className="lead" role="status">
+            Your email address is confirmed. Sign in to continue.
+          </p>
+          <p>
+            <button type="button" className="button button-primary" onClick={() => openSignIn()}>
+              Sign in
+            </button>
+          </p>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+import { useEffect, useState, type ReactNode } from "react";
+
+/** Small shared pieces: status messages, spinner, skeleton lines, page title. */
+
+export function useDocumentTitle(title: string | null | undefined): void {
+  useEffect(() => {
+    if (title) document.title = title === "AI Book" ? title : `${title} · AI Book`;
+  }, [title]);
+}
+
+export function Spinner() {
+  return <span className="spinner" aria-hidden="true" />;
+}
+
+/** Inline error for a whole form or section. Announced at once (role=alert). */
+export function ErrorMessage({ id, children }: { id?: string; children: ReactNode }) {
+  if (!children) return null;
+  return (
+    <div id={id} className="notice notice-error" role="alert">
+      {children}
+    </div>
+  );
+}
+
+/** Polite status for async results ("Saved."). The live region stays mounted so updates are read. */
+export function StatusMessage({ id, children, tone = "success" }: { id?: string; children: ReactNode; tone?: "success" | "info" }) {
+  return (
+    <div id={id} role="status" aria-live="polite" className={children ? `notice notice-${tone}` : "notice-empty"}>
+      {children}
+    </div>
+  );
+}
+
+export function SkeletonLines({ lines = 6, label }: { lines?: number; label: string }) {
+  return (
+    <div className="skeleton" aria-busy="true">
+      <span className="visually-hidden" role="status">
+        {label}
+      </span>
+      {Array.from({ length: lines }, (_, i) => (
+        <span key={i} className="skeleton-line" style={{ width: `${[92, 100, 85, 97, 70, 88, 60][i % 7]}%` }} aria-hidden="true" />
+      ))}
+    </div>
+  );
+}
+
+/** Seconds left until `until` (ms epoch), ticking once a second; 0 when past. */
+export function useCountdown(until: number): number {
+  const left = () => Math.max(0, Math.ceil((until - Date.now()) / 1000));
+  const [seconds, setSeconds] = useState(left);
+  useEffect(() => {
+    setSeconds(left());
+    if (until <= Date.now()) return;
+    const t = setInterval(() => {
+      const s = left();
+      setSeconds(s);
+      if (s === 0) clearInterval(t);
+    }, 250);
+    return () => clearInterval(t);
+  }, [until]);
+  return seconds;
+}
