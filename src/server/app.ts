@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Services } from "./services.ts";
 import { ApiError, errorBody, sendError } from "./http/errors.ts";
+import { isDatabaseUnavailable, serviceUnavailable } from "./db/unavailable.ts";
 import { securityHeaders } from "./http/security-headers.ts";
 import { edge } from "./http/edge.ts";
 import { currentRequest } from "./http/request-context.ts";
@@ -79,6 +80,11 @@ export function createApp(s: Services) {
     if (err instanceof ApiError) return sendError(c, err);
     const status = (err as { status?: number }).status;
     if (status === 413) return c.json(errorBody("PAYLOAD_TOO_LARGE", "The request body is too large."), 413);
+    if (isDatabaseUnavailable(err)) {
+      // Fail closed and say so: the write was not acknowledged, the client may retry.
+      s.logger.warn({ err: { message: err.message, code: (err as { code?: unknown }).code }, path: c.req.path }, "database unavailable");
+      return sendError(c, serviceUnavailable());
+    }
     s.logger.error({ err: { message: err.message, stack: err.stack }, path: c.req.path }, "unhandled error");
     return c.json(errorBody("INTERNAL_ERROR", "Something went wrong on our side. Try again in a moment."), 500);
   });

@@ -33,6 +33,11 @@ async function main() {
       { url: config.baseURL, port: info.port, database: config.database.kind, email: services.mailer.transport },
       `AI Book listening on http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${info.port}`,
     );
+    // Now that we hold the port, no earlier process of this instance is alive: its unfinished
+    // answers (kill -9, crash) become "interrupted", which readers can retry.
+    services
+      .recoverAnswers({ afterRestart: true })
+      .catch((err: unknown) => services.logger.error({ err: String(err) }, "recovering unfinished answers failed"));
   });
   // Housekeeping: finish anonymous merges that failed, purge abandoned anonymous readers.
   const maintenance = () =>

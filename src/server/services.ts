@@ -15,13 +15,15 @@ import { createAccountThrottle, type AccountThrottle } from "./rate-limit/accoun
 import { createRedisCounterStore, createSqlCounterStore, type CounterStore } from "./rate-limit/counter-store.ts";
 import { createRateLimiter } from "./rate-limit/rate-limiter.ts";
 import type { RateRule } from "./rate-limit/rate-limiter.ts";
-import { MAIL_PER_ADDRESS_WINDOW_MS } from "./rate-limit/rules.ts";
+import { MAIL_PER_ADDRESS_WINDOW_MS, RULES } from "./rate-limit/rules.ts";
+import { createBatchedRateLimiter } from "./rate-limit/batched-limiter.ts";
 import { createAccessTokenVerifier, type AccessTokenVerifier } from "./tokens/access-token-verifier.ts";
 import { createRefreshTokenService, type RefreshTokenService } from "./tokens/refresh-tokens.ts";
 import { promoteConfiguredAdmins } from "./account/admin-emails.ts";
 import { createAnonymousMerger, type AnonymousMerger } from "./chat/anonymous-merge.ts";
 import { purgeAbandonedAnonymous } from "./chat/anonymous-purge.ts";
 import { createChatStore, type ChatStore } from "./chat/chat-store.ts";
+import { interruptOrphanedAnswers, newStreamOwner, streamInstance } from "./chat/answer-recovery.ts";
 import { buildBookIndex, type BookIndex, type ChapterSource } from "./chat/retrieval.ts";
 import { createEmbeddedProvider, createOpenAIProvider, type AnswerProvider } from "./chat/providers.ts";
 
@@ -47,8 +49,13 @@ export interface Services {
   /** The retrieval index over the book (rebuilt by `indexBook`). */
   bookIndex(): BookIndex;
   indexBook(chapters: ChapterSource[]): void;
-  /** Housekeeping: retry pending anonymous merges, purge abandoned anonymous readers. */
-  runMaintenance(): Promise<{ merged: number; purged: number }>;
+  /**
+   * Mark answers left "streaming" by dead processes as interrupted (chat/answer-recovery.ts).
+   * `afterRestart` (once listening): also every answer of this instance's earlier processes.
+   */
+  recoverAnswers(opts?: { afterRestart?: boolean }): Promise<number>;
+  /** Housekeeping: retry pending anonymous merges, purge abandoned anonymous readers, recover orphaned answers. */
+  runMaintenance(): Promise<{ merged: number; purged: number; interrupted: number }>;
   isTrustedRedirect(url: string): boolean;
   close(): Promise<void>;
 }
@@ -92,10 +99,14 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
   }
 
   const limiter = createRateLimiter(counters);
+  // The generous per-IP rule on every /api/v1 request is counted in-process and added to the
+  // store in batches (exact near the limit): a store write per request cost as much CPU as the
+  // rest of a cached GET /api/v1/me (rate-limit/batched-limiter.ts, bench/README.md).
+  const apiLimiter = createBatchedRateLimiter(counters);
   const limits = {
     async consume(rule: RateRule, key: string) {
       if (!config.rateLimit) return;
-      const decision = await limiter.consume(rule, key);
+      const decision = await (rule.name === RULES.api.name ? apiLimiter : limiter).consume(rule, key);
       if (!decision.allowed) throw tooManyRequests(decision.retryAfterSeconds);
     },
   };
@@ -169,10 +180,29 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     absoluteSessionMs: config.env.SESSION_ABSOLUTE_DAYS * 86_400_000,
   });
 
-  const chats = createChatStore(db.kysely);
   const env = config.env;
+  const instance = streamInstance(config.port);
+  const streamOwner = newStreamOwner(instance);
+  const chats = createChatStore(db.kysely, undefined, streamOwner);
+  // No answer takes longer than this (the provider's own time limits, twice over).
+  const orphanAfterMs = Math.max(10 * 60_000, 4 * env.OPENAI_TIMEOUT_MS);
+  const recoverAnswers = async (opts: { afterRestart?: boolean } = {}) => {
+    const interrupted = await interruptOrphanedAnswers(db.kysely, {
+      self: streamOwner,
+      instance: opts.afterRestart ? instance : undefined,
+      olderThan: Date.now() - orphanAfterMs,
+    });
+    if (interrupted) logger.warn({ interrupted }, "answers left unfinished by a stopped process were marked interrupted");
+    return interrupted;
+  };
   const answerer = env.OPENAI_API_KEY
-    ? createOpenAIProvider({ apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1", model: env.OPENAI_MODEL ?? "gpt-4o-mini" })
+    ? createOpenAIProvider({
+        apiKey: env.OPENAI_API_KEY,
+        baseUrl: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1",
+        model: env.OPENAI_MODEL ?? "gpt-4o-mini",
+        firstByteTimeoutMs: env.OPENAI_TIMEOUT_MS,
+        totalTimeoutMs: Math.max(120_000, env.OPENAI_TIMEOUT_MS * 2),
+      })
     : createEmbeddedProvider();
   let bookIndex = buildBookIndex([]);
 
@@ -213,11 +243,13 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
       bookIndex = buildBookIndex(chapters);
       logger.info({ sections: bookIndex.size }, "book indexed for chat");
     },
+    recoverAnswers,
     async runMaintenance() {
       const merged = await anonymous.retryPending();
       const purged = await purgeAbandonedAnonymous(db.kysely, env.ANONYMOUS_RETENTION_DAYS);
+      const interrupted = await recoverAnswers();
       if (merged || purged) logger.info({ merged, purged }, "maintenance");
-      return { merged, purged };
+      return { merged, purged, interrupted };
     },
     isTrustedRedirect,
     async close() {

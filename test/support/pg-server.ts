@@ -17,6 +17,11 @@ export interface PgServer {
   port: number;
   /** Fast shutdown, wait for exit, remove the temp dir. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Fast shutdown (clients see 57P01, then ECONNREFUSED), stay down `downtimeMs`, start again on
+   * the same port and data directory; resolves once it accepts connections again.
+   */
+  restart(opts?: { downtimeMs?: number }): Promise<void>;
 }
 
 const PG_ROOT = '/usr/lib/postgresql';
@@ -206,25 +211,29 @@ async function launch(
 ): Promise<PgServer> {
   const port = await freePort();
   const logFile = path.join(tmp, `postgres-${port}.log`);
-  const logFd = fs.openSync(logFile, 'a');
-  const child = spawn(
-    path.join(bin, 'postgres'),
-    [
-      '-D', dataDir,
-      '-p', String(port),
-      '-k', tmp,
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
-      '-c', 'max_connections=200',
-    ],
-    { cwd: tmp, env: childEnv(), stdio: ['ignore', logFd, logFd], ...(runAs ?? {}) },
-  );
-  fs.closeSync(logFd);
-
   let spawnError: Error | undefined;
-  child.once('error', (e) => (spawnError = e));
+  const spawnPostgres = () => {
+    const logFd = fs.openSync(logFile, 'a');
+    const proc = spawn(
+      path.join(bin, 'postgres'),
+      [
+        '-D', dataDir,
+        '-p', String(port),
+        '-k', tmp,
+        '-c', 'listen_addresses=127.0.0.1',
+        '-c', 'fsync=off',
+        '-c', 'synchronous_commit=off',
+        '-c', 'full_page_writes=off',
+        '-c', 'max_connections=200',
+      ],
+      { cwd: tmp, env: childEnv(), stdio: ['ignore', logFd, logFd], ...(runAs ?? {}) },
+    );
+    fs.closeSync(logFd);
+    spawnError = undefined;
+    proc.once('error', (e) => (spawnError = e));
+    return proc;
+  };
+  let child = spawnPostgres();
 
   // Safety net: if the main process exits without teardown, do not leave the server behind.
   const onProcessExit = () => {
@@ -240,7 +249,7 @@ async function launch(
     }
   };
   process.once('exit', onProcessExit);
-  const watchdog = child.pid !== undefined ? startWatchdog(child.pid, tmp) : undefined;
+  let watchdog = child.pid !== undefined ? startWatchdog(child.pid, tmp) : undefined;
 
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let stopped: Promise<void> | undefined;
@@ -263,33 +272,54 @@ async function launch(
     return stopped;
   };
 
-  const deadline = Date.now() + readyTimeoutMs;
-  let lastErr: unknown;
-  while (Date.now() < deadline) {
-    if (spawnError) {
-      await stop();
-      throw new Error(`could not spawn postgres: ${spawnError.message}`);
+  const waitReady = async (): Promise<void> => {
+    const deadline = Date.now() + readyTimeoutMs;
+    let lastErr: unknown;
+    while (Date.now() < deadline) {
+      if (spawnError) {
+        await stop();
+        throw new Error(`could not spawn postgres: ${spawnError.message}`);
+      }
+      if (child.exitCode !== null || child.signalCode !== null) {
+        const log = readTail(logFile);
+        await stop();
+        throw new Error(`postgres exited early (code ${child.exitCode}, signal ${child.signalCode}):\n${log}`);
+      }
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+      try {
+        await client.connect();
+        await client.query('select 1');
+        await client.end();
+        return;
+      } catch (err) {
+        lastErr = err;
+        await client.end().catch(() => {});
+      }
+      await sleep(100);
     }
-    if (child.exitCode !== null || child.signalCode !== null) {
-      const log = readTail(logFile);
-      await stop();
-      throw new Error(`postgres exited early (code ${child.exitCode}, signal ${child.signalCode}):\n${log}`);
+    const log = readTail(logFile);
+    await stop();
+    throw new Error(
+      `postgres did not become ready within ${readyTimeoutMs} ms (last error: ${(lastErr as Error)?.message}):\n${log}`,
+    );
+  };
+
+  const restart = async (opts: { downtimeMs?: number } = {}): Promise<void> => {
+    if (stopped) throw new Error('restart after stop');
+    watchdog?.kill();
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT'); // fast shutdown: backends are terminated (57P01)
+      if (!(await waitForExit(child, 15_000))) {
+        child.kill('SIGQUIT');
+        await waitForExit(child, 5_000);
+      }
     }
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-    try {
-      await client.connect();
-      await client.query('select 1');
-      await client.end();
-      return { url, port, stop };
-    } catch (err) {
-      lastErr = err;
-      await client.end().catch(() => {});
-    }
-    await sleep(100);
-  }
-  const log = readTail(logFile);
-  await stop();
-  throw new Error(
-    `postgres did not become ready within ${readyTimeoutMs} ms (last error: ${(lastErr as Error)?.message}):\n${log}`,
-  );
+    if (opts.downtimeMs) await sleep(opts.downtimeMs);
+    child = spawnPostgres();
+    watchdog = child.pid !== undefined ? startWatchdog(child.pid, tmp) : undefined;
+    await waitReady();
+  };
+
+  await waitReady();
+  return { url, port, stop, restart };
 }

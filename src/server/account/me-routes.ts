@@ -4,24 +4,30 @@ import type { Services } from "../services.ts";
 import { jsonBody } from "../http/validate.ts";
 import { ApiError } from "../http/errors.ts";
 import { preferencesPatchSchema } from "../../shared/preferences.ts";
-import { getPreferences, updatePreferences } from "./preferences.ts";
+import { preferencesReader, updatePreferences } from "./preferences.ts";
 
 /** The caller's own profile, preferences and security activity (cookie or bearer). */
 export function meRoutes(s: Services) {
   const app = new Hono();
   app.use("*", s.callers.requireCaller());
+  const preferences = preferencesReader(s.db);
+  s.callers.onForgetUser(preferences.forget);
 
   app.get("/", async (c) => {
     const { user, via } = c.get("caller");
-    const preferences = await getPreferences(s.db.kysely, user.id);
-    return c.json({ ...user, preferences, authenticatedVia: via });
+    return c.json({ ...user, preferences: await preferences.read(user.id), authenticatedVia: via });
   });
 
-  app.get("/preferences", async (c) => c.json(await getPreferences(s.db.kysely, c.get("caller").userId)));
+  app.get("/preferences", async (c) => c.json(await preferences.read(c.get("caller").userId)));
 
   app.patch("/preferences", async (c) => {
     const patch = await jsonBody(c, preferencesPatchSchema);
-    return c.json(await updatePreferences(s.db.kysely, c.get("caller").userId, patch));
+    const userId = c.get("caller").userId;
+    try {
+      return c.json(await updatePreferences(s.db.kysely, userId, patch));
+    } finally {
+      preferences.forget(userId);
+    }
   });
 
   const eventsQuery = z.object({

@@ -1,14 +1,68 @@
+import type { Statement } from "better-sqlite3";
 import type { Kysely } from "kysely";
+import type { Db } from "../db/index.ts";
 import type { Database } from "../db/schema.ts";
 import { DEFAULT_PREFERENCES, type Preferences, type PreferencesPatch } from "../../shared/preferences.ts";
 
-export async function getPreferences(db: Kysely<Database>, userId: string): Promise<Preferences> {
-  const row = await db.selectFrom("user_preferences").selectAll().where("user_id", "=", userId).executeTakeFirst();
-  if (!row) return structuredClone(DEFAULT_PREFERENCES);
+type PreferencesRow = Pick<Database["user_preferences"], "theme" | "language" | "notify_product">;
+
+function fromRow(row: PreferencesRow | undefined): Preferences {
+  if (!row) {
+    const { theme, language, notifications } = DEFAULT_PREFERENCES;
+    return { theme, language, notifications: { ...notifications } };
+  }
   return {
     theme: row.theme as Preferences["theme"],
     language: row.language as Preferences["language"],
     notifications: { security: true, product: Boolean(row.notify_product) },
+  };
+}
+
+export async function getPreferences(db: Kysely<Database>, userId: string): Promise<Preferences> {
+  return fromRow(await db.selectFrom("user_preferences").selectAll().where("user_id", "=", userId).executeTakeFirst());
+}
+
+export interface PreferencesReader {
+  read(userId: string): Promise<Preferences>;
+  /** Drop a user's cached preferences (after a change, a merge, a deletion...). */
+  forget(userId: string): void;
+}
+
+/**
+ * `getPreferences` for the hot path (GET /api/v1/me on every page): remembered per user for
+ * `ttlMs` (2 s, as the caller's user rows), dropped at once by `forget` (PATCH, and everything
+ * that drops the caller cache: merge, deletion, sign-out...); on a miss, SQLite reads through
+ * one statement prepared once instead of building and preparing the query each time.
+ * Another process sharing the database sees a change within `ttlMs`.
+ */
+export function preferencesReader(db: Db, options: { ttlMs?: number; maxEntries?: number; now?: () => number } = {}): PreferencesReader {
+  const ttl = options.ttlMs ?? 2_000;
+  const maxEntries = options.maxEntries ?? 50_000;
+  const now = options.now ?? (() => Date.now());
+  const cache = new Map<string, { value: Preferences; at: number }>();
+  const sqlite = db.sqlite;
+  let select: Statement<[string], PreferencesRow> | undefined; // prepared on first use (after migrations)
+  const load = sqlite
+    ? async (userId: string) => {
+        select ??= sqlite.prepare<[string], PreferencesRow>("select theme, language, notify_product from user_preferences where user_id = ?");
+        return fromRow(select.get(userId));
+      }
+    : (userId: string) => getPreferences(db.kysely, userId);
+  return {
+    async read(userId) {
+      const hit = cache.get(userId);
+      if (hit && now() - hit.at < ttl) return hit.value;
+      const value = await load(userId);
+      // Shared between requests: frozen, so no caller can change what the next one sees.
+      Object.freeze(value.notifications);
+      Object.freeze(value);
+      if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
+      cache.set(userId, { value, at: now() });
+      return value;
+    },
+    forget(userId) {
+      cache.delete(userId);
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Services } from "../services.ts";
 import { ApiError, defaultCode, errorBody } from "../http/errors.ts";
 import { currentRequest } from "../http/request-context.ts";
+import { serviceUnavailable } from "../db/unavailable.ts";
 import { RULES } from "../rate-limit/rules.ts";
 import { containsUnsafeText, displayNameProblem, isUnsafeText, MAX_EMAIL_LENGTH } from "../http/text-input.ts";
 import { verifyPassword } from "./password-hash.ts";
@@ -78,6 +79,7 @@ export function authRoutes(s: Services) {
   async function forward(c: Context, request: Request = c.req.raw): Promise<Response> {
     const res = await s.auth.handler(request);
     if (res.status < 400) return res;
+    if (currentRequest()?.databaseUnavailable) throw serviceUnavailable();
     const type = res.headers.get("content-type") ?? "";
     let body: Record<string, unknown> | null = null;
     if (type.includes("application/json")) body = (await res.clone().json().catch(() => null)) as Record<string, unknown> | null;

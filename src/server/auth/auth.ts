@@ -17,6 +17,7 @@ import {
   verifyEmailMessage,
 } from "../email/templates.ts";
 import { currentRequest } from "../http/request-context.ts";
+import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { hashPassword, verifyPassword } from "./password-hash.ts";
 import { passwordPolicyPlugin } from "./password-policy-plugin.ts";
 import { sessionCapPlugin } from "./session-cap-plugin.ts";
@@ -68,13 +69,23 @@ export function createAuth(deps: AuthDeps) {
     database: { db: db.kysely, type: db.kind, transaction: true },
     logger: {
       // Better Auth's own log lines may carry emails; route them through pino at debug.
-      log: (level, message) => {
+      log: (level, message, ...args: unknown[]) => {
+        // Some routes catch a database error and answer with their own code (sign-up: 422
+        // FAILED_TO_CREATE_USER); they log it first, which is where we learn the cause.
+        if (level === "error" && args.some(isDatabaseUnavailable)) {
+          const request = currentRequest();
+          if (request) request.databaseUnavailable = true;
+        }
         const lvl = level === "error" ? "error" : level === "warn" ? "warn" : "debug";
         logger[lvl]({ component: "better-auth" }, message);
       },
     },
     // Our own limiter runs in front (per socket IP, Redis or SQL); Better Auth's keys on one header only.
     rateLimit: { enabled: false },
+    // Unexpected errors (a database that is down, read-only or full) reach our onError, which
+    // answers 503 { code, message } for those, instead of Better Auth's bare 500 (APIErrors,
+    // redirects included, are still answered by Better Auth).
+    onAPIError: { throw: true },
     advanced: {
       useSecureCookies: config.secureCookies,
       // Better Auth reads the client IP from headers only; ours is set from the socket (see client-ip.ts).
@@ -141,10 +152,13 @@ export function createAuth(deps: AuthDeps) {
           verifyEmailMessage({ to: user.email, name: user.name, url, expiresInMinutes: minutes(VERIFY_EMAIL_TTL_SECONDS) }),
         );
       },
-      async afterEmailVerification(user) {
+      async afterEmailVerification(user, request) {
         await audit.record({ type: "email_verified", userId: user.id });
         await deps.onEmailVerified(user);
-        await deps.anonymous.onVerified(user.id);
+        // Over HTTP the move waits for the end of /verify-email (eventsPlugin): deleting the anonymous
+        // session now made Better Auth clear the new session cookie, signing the reader out.
+        if (request) verifiedInRequest.set(request, user.id);
+        else await deps.anonymous.onVerified(user.id);
       },
     },
     user: {
@@ -260,6 +274,9 @@ async function noticeEmailChange(
   deps.mailer.enqueue(emailChangedNoticeMessage({ to: previous, name: user.name, newEmail: user.email }));
 }
 
+/** Accounts verified during a /verify-email request, whose anonymous readers move at its end. */
+const verifiedInRequest = new WeakMap<Request, string>();
+
 /**
  * Security events and side effects that hang off Better Auth's own routes:
  * audit lines, refresh-token revocation on sign-out everywhere, password-changed notices.
@@ -284,6 +301,21 @@ function eventsPlugin(deps: AuthDeps): BetterAuthPlugin {
         },
       ],
       after: [
+        {
+          // Runs after the anonymous plugin's own hook (which links the anonymous session of this
+          // browser, if any): the waiting anonymous readers of the verified account move now.
+          matcher: (ctx: { path?: string }) => ctx.path === "/verify-email",
+          handler: createAuthMiddleware(async (ctx) => {
+            const userId = ctx.request ? verifiedInRequest.get(ctx.request) : undefined;
+            if (!userId) return;
+            verifiedInRequest.delete(ctx.request!);
+            try {
+              await deps.anonymous.onVerified(userId);
+            } catch (err) {
+              deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, "anonymous merge after verification failed; the retry job will finish it");
+            }
+          }),
+        },
         {
           // An anonymous reader signs up: their chats join the account once its email is verified,
           // whichever browser or device opens the link.

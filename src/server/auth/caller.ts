@@ -3,7 +3,9 @@ import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema.ts";
+import { CLIENT_IP_HEADER } from "../http/client-ip-header.ts";
 import { ApiError } from "../http/errors.ts";
+import { currentRequest } from "../http/request-context.ts";
 import type { AccessTokenVerifier } from "../tokens/access-token-verifier.ts";
 import type { Auth } from "./auth.ts";
 
@@ -85,6 +87,8 @@ export function createCallerResolver(options: CallerResolverOptions) {
   const cookieName = `${options.secureCookies ? "__Secure-" : ""}better-auth.session_token`;
   const sessions = new Map<string, CachedSession>();
   const users = new Map<string, CachedUser>();
+  /** Signed cookie value -> token, for values whose signature checked out (a pure function of value and secret). */
+  const unsigned = new Map<string, string>();
 
   function bounded<K, V>(map: Map<K, V>, key: K, value: V) {
     if (map.size >= maxEntries) map.delete(map.keys().next().value as K);
@@ -93,18 +97,27 @@ export function createCallerResolver(options: CallerResolverOptions) {
 
   /** `token.signature` as Better Auth (better-call) signs it: base64 HMAC-SHA256 with the secret. */
   function unsign(value: string): string | null {
+    const known = unsigned.get(value);
+    if (known !== undefined) return known;
     const dot = value.lastIndexOf(".");
     if (dot < 1) return null;
     const token = value.slice(0, dot);
     const given = Buffer.from(value.slice(dot + 1), "base64");
     const expected = createHmac("sha256", options.secret).update(token).digest();
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    bounded(unsigned, value, token);
     return token;
   }
 
-  async function loadUser(userId: string): Promise<CachedUser | null> {
+  /** The cached profile while it is fresh (no promise: the hot path), else undefined. */
+  function freshUser(userId: string): CachedUser | undefined {
     const cached = users.get(userId);
-    if (cached && now() - cached.cachedAt < ttl) return cached;
+    return cached && now() - cached.cachedAt < ttl ? cached : undefined;
+  }
+
+  async function loadUser(userId: string): Promise<CachedUser | null> {
+    const cached = freshUser(userId);
+    if (cached) return cached;
     const row = await db
       .selectFrom("user")
       .select(["id", "name", "email", "emailVerified", "image", "role", "createdAt", "banned", "banExpires", "isAnonymous"])
@@ -137,9 +150,25 @@ export function createCallerResolver(options: CallerResolverOptions) {
     return u.banned && (u.banExpires === null || u.banExpires > now());
   }
 
-  async function fromSessionCookie(c: Context, raw: string): Promise<Caller | null> {
-    const token = unsign(raw);
-    if (!token) return null;
+  /**
+   * Cookie callers whose session and user rows are cached and fresh, and whose session needs no
+   * sliding refresh, are answered synchronously: the same checks as `fromSessionCookie`, with no
+   * promise. Everything else (`undefined`) takes the full path.
+   */
+  function fromSessionCookieCached(token: string): Caller | null | undefined {
+    const s = sessions.get(token);
+    if (!s || now() - s.cachedAt >= ttl) return undefined;
+    const t = now();
+    if (s.expiresAt <= t || t - s.createdAt > options.absoluteSessionMs) return null;
+    const atCap = s.expiresAt >= s.createdAt + options.absoluteSessionMs;
+    if (!atCap && s.expiresAt - options.sessionTtlMs + options.updateAgeMs <= t) return undefined;
+    const u = freshUser(s.userId);
+    if (!u) return undefined;
+    if (isBanned(u)) return null;
+    return { userId: s.userId, via: "session", sessionId: s.sessionId, user: u.user };
+  }
+
+  async function fromSessionCookie(c: Context, token: string): Promise<Caller | null> {
     let s = sessions.get(token);
     if (!s || now() - s.cachedAt >= ttl) {
       const row = await db
@@ -168,6 +197,9 @@ export function createCallerResolver(options: CallerResolverOptions) {
     const atCap = s.expiresAt >= s.createdAt + options.absoluteSessionMs;
     if (!atCap && s.expiresAt - options.sessionTtlMs + options.updateAgeMs <= t) {
       sessions.delete(token);
+      // The edge sets Better Auth's client-IP header only under /api/auth: give it here too.
+      const ip = currentRequest()?.ip;
+      if (ip) c.req.raw.headers.set(CLIENT_IP_HEADER, ip);
       const result = await auth.api.getSession({ headers: c.req.raw.headers, returnHeaders: true });
       const setCookie = result.headers?.get("set-cookie");
       if (setCookie) c.header("Set-Cookie", setCookie, { append: true });
@@ -181,6 +213,17 @@ export function createCallerResolver(options: CallerResolverOptions) {
     return { userId: s.userId, via: "session", sessionId: s.sessionId, user: u.user };
   }
 
+  /** A token verified before and a fresh cached user: answered without a promise. */
+  function fromBearerCached(token: string): Caller | null | undefined {
+    const result = options.verifier.verifyCached(token);
+    if (!result) return undefined;
+    if (!result.ok) return null;
+    const u = freshUser(result.claims.sub);
+    if (!u) return undefined;
+    if (isBanned(u)) return null;
+    return { userId: u.user.id, via: "bearer", user: u.user };
+  }
+
   async function fromBearer(token: string): Promise<Caller | null> {
     const result = await options.verifier.verify(token);
     if (!result.ok) return null;
@@ -190,27 +233,46 @@ export function createCallerResolver(options: CallerResolverOptions) {
     return { userId: u.user.id, via: "bearer", user: u.user };
   }
 
-  async function resolve(c: Context): Promise<Caller | null> {
+  /** Who is calling: synchronously when everything needed is cached (most requests), else a promise. */
+  function resolveNow(c: Context): Caller | null | Promise<Caller | null> {
     const authorization = c.req.header("authorization");
     if (authorization !== undefined) {
       const match = /^Bearer ([^\s]+)$/i.exec(authorization.trim());
       if (!match) return null;
-      return fromBearer(match[1]!);
+      const token = match[1]!;
+      const cached = fromBearerCached(token);
+      return cached !== undefined ? cached : fromBearer(token);
     }
     const raw = getCookie(c, cookieName);
     if (!raw) return null;
-    return fromSessionCookie(c, raw);
+    const token = unsign(raw);
+    if (!token) return null;
+    const cached = fromSessionCookieCached(token);
+    return cached !== undefined ? cached : fromSessionCookie(c, token);
+  }
+
+  async function resolve(c: Context): Promise<Caller | null> {
+    return resolveNow(c);
   }
 
   /** Drop cached state for a user: their sessions and profile are re-read on next use. */
+  const forgetListeners: ((userId: string) => void)[] = [];
+
   function forgetUser(userId: string) {
     users.delete(userId);
     for (const [token, s] of sessions) if (s.userId === userId) sessions.delete(token);
+    for (const listener of forgetListeners) listener(userId);
+  }
+
+  /** Other per-user caches (preferences) drop their entries whenever this one does. */
+  function onForgetUser(listener: (userId: string) => void) {
+    forgetListeners.push(listener);
   }
 
   function requireCaller(): MiddlewareHandler {
     return async function requireCallerMiddleware(c, next) {
-      const caller = await resolve(c);
+      let caller = resolveNow(c);
+      if (caller instanceof Promise) caller = await caller;
       if (!caller) {
         c.header("WWW-Authenticate", 'Bearer realm="api"');
         throw new ApiError(401, "UNAUTHORIZED", "Sign in, or send a valid access token.");
@@ -220,7 +282,7 @@ export function createCallerResolver(options: CallerResolverOptions) {
     };
   }
 
-  return { resolve, requireCaller, forgetUser };
+  return { resolve, requireCaller, forgetUser, onForgetUser };
 }
 
 export type CallerResolver = ReturnType<typeof createCallerResolver>;

@@ -157,7 +157,8 @@ export function chatRoutes(s: Services, deps: ChatDeps) {
     await takeQuota(c);
     // The reader's message is stored before the model is asked: it is never lost.
     const { userMessage, assistantId } = await store.startExchange(chat, question);
-    return answer(c, chat.id, question, assistantId, Date.parse(userMessage.createdAt) + 1, userMessage);
+    // History is what came before the question: the question itself is sent once, as the last turn.
+    return answer(c, chat.id, question, assistantId, Date.parse(userMessage.createdAt), userMessage);
   });
 
   app.post("/:id/messages/:messageId/retry", async (c) => {

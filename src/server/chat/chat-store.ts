@@ -56,7 +56,16 @@ export function decodeCursor(cursor: string): [number, string] | null {
   return null;
 }
 
-export function createChatStore(db: Kysely<Database>, now: () => number = () => Date.now()) {
+/** `streamOwner` tags the answers this process writes (see answer-recovery.ts). */
+export function createChatStore(db: Kysely<Database>, clock: () => number = () => Date.now(), streamOwner: string | null = null) {
+  // Strictly increasing within a process: two chats made in one millisecond still list in the
+  // order they were made (regression: same-millisecond chats fell back to random-id order).
+  let last = 0;
+  const now = () => {
+    last = Math.max(clock(), last + 1);
+    return last;
+  };
+
   async function create(ownerId: string, title = DEFAULT_CHAT_TITLE) {
     const t = now();
     const row = { id: randomUUID(), owner_id: ownerId, title, created_at: t, updated_at: t };
@@ -104,8 +113,9 @@ export function createChatStore(db: Kysely<Database>, now: () => number = () => 
   /** Store the reader's message and an empty assistant message in one transaction, before asking. */
   async function startExchange(chat: { id: string; title: string }, content: string) {
     const t = now();
-    const userMsg = { id: randomUUID(), chat_id: chat.id, role: "user" as const, content, citations: null, status: "complete", error_code: null, created_at: t };
-    const assistant = { id: randomUUID(), chat_id: chat.id, role: "assistant" as const, content: "", citations: null, status: "streaming", error_code: null, created_at: t + 1 };
+    last = Math.max(last, t + 1); // the answer is stamped t + 1
+    const userMsg = { id: randomUUID(), chat_id: chat.id, role: "user" as const, content, citations: null, status: "complete", error_code: null, created_at: t, stream_owner: null };
+    const assistant = { id: randomUUID(), chat_id: chat.id, role: "assistant" as const, content: "", citations: null, status: "streaming", error_code: null, created_at: t + 1, stream_owner: streamOwner };
     await db.transaction().execute(async (trx) => {
       await trx.insertInto("message").values([userMsg, assistant]).execute();
       const title = chat.title === DEFAULT_CHAT_TITLE ? content.replace(/\s+/g, " ").trim().slice(0, 60) : chat.title;
@@ -137,13 +147,14 @@ export function createChatStore(db: Kysely<Database>, now: () => number = () => 
       .orderBy("created_at", "desc")
       .executeTakeFirst();
     if (!question) return null;
-    const assistant = { id: randomUUID(), chat_id: chatId, role: "assistant" as const, content: "", citations: null, status: "streaming", error_code: null, created_at: failed.created_at };
+    const assistant = { id: randomUUID(), chat_id: chatId, role: "assistant" as const, content: "", citations: null, status: "streaming", error_code: null, created_at: failed.created_at, stream_owner: streamOwner };
     await db.transaction().execute(async (trx) => {
       await trx.deleteFrom("message").where("id", "=", failedId).execute();
       await trx.insertInto("message").values(assistant).execute();
       await trx.updateTable("chat").set({ updated_at: now() }).where("id", "=", chatId).execute();
     });
-    return { question: question.content, assistantId: assistant.id, before: failed.created_at };
+    // History stops before the question (it is sent once, as the last turn).
+    return { question: question.content, assistantId: assistant.id, before: question.created_at };
   }
 
   async function history(chatId: string, before: number, limit = 10) {

@@ -75,7 +75,7 @@ export interface OpenAIProviderOptions {
   apiKey: string;
   baseUrl: string;
   model: string;
-  /** Time allowed until the first byte of the answer. */
+  /** Time allowed until the first byte of the answer, and between two pieces of it. */
   firstByteTimeoutMs?: number;
   /** Time allowed for the whole answer. */
   totalTimeoutMs?: number;
@@ -104,7 +104,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): AnswerProv
     async *answer({ question, history, passages, signal }) {
       const timeout = AbortSignal.timeout(options.totalTimeoutMs ?? 120_000);
       const firstByte = new AbortController();
-      const timer = setTimeout(() => firstByte.abort(), options.firstByteTimeoutMs ?? 30_000);
+      const idleMs = options.firstByteTimeoutMs ?? 30_000;
+      let timer = setTimeout(() => firstByte.abort(), idleMs);
       const combined = AbortSignal.any([signal, timeout, firstByte.signal]);
       let res: Response;
       try {
@@ -135,10 +136,14 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): AnswerProv
       if (!res.body) throw new ProviderError("PROVIDER_BAD_RESPONSE", "The AI service sent an empty answer.");
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";
-      let first = true;
+      let finished = false;
       try {
         for (;;) {
           let read;
+          // Armed only while waiting on the provider: one that goes silent mid-answer times out too
+          // (it used to hold the reader for the whole 120 s), a slow reader of ours does not.
+          clearTimeout(timer);
+          timer = setTimeout(() => firstByte.abort(), idleMs);
           try {
             read = await reader.read();
           } catch {
@@ -146,12 +151,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): AnswerProv
             if (timeout.aborted || firstByte.signal.aborted) throw new ProviderError("PROVIDER_TIMEOUT", "The AI service took too long to answer. Try again in a moment.");
             throw new ProviderError("PROVIDER_UNAVAILABLE", "The connection to the AI service broke off.");
           }
-          if (first) {
-            first = false;
-            clearTimeout(timer);
-          }
-          if (read.done) break;
-          buffer += read.value;
+          clearTimeout(timer);
+          buffer += read.done ? "\n" : read.value;
           let nl: number;
           while ((nl = buffer.indexOf("\n")) >= 0) {
             const line = buffer.slice(0, nl).trim();
@@ -159,7 +160,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): AnswerProv
             if (!line.startsWith("data:")) continue;
             const data = line.slice(5).trim();
             if (data === "[DONE]") return;
-            let event: { choices?: { delta?: { content?: string } }[]; error?: { message?: string } };
+            let event: { choices?: { delta?: { content?: string }; finish_reason?: string | null }[]; error?: { message?: string } };
             try {
               event = JSON.parse(data);
             } catch {
@@ -167,9 +168,13 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): AnswerProv
             }
             if (event.error) throw new ProviderError("PROVIDER_UNAVAILABLE", "The AI service reported an error while answering.");
             const text = event.choices?.[0]?.delta?.content;
+            if (event.choices?.[0]?.finish_reason) finished = true;
             if (text) yield text;
           }
+          if (read.done) break;
         }
+        // A stream that ends without `[DONE]` or a finish_reason was cut off: not a complete answer.
+        if (!finished) throw new ProviderError("PROVIDER_UNAVAILABLE", "The connection to the AI service broke off before the answer was finished.");
       } finally {
         clearTimeout(timer);
         reader.releaseLock();

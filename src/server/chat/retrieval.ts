@@ -30,16 +30,30 @@ export interface Citation {
   url: string;
 }
 
-const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'", apos: "'", nbsp: " " };
+const ENTITIES: Record<string, string> = {
+  amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " ",
+  mdash: "—", ndash: "–", hellip: "…", lsquo: "‘", rsquo: "’", ldquo: "“", rdquo: "”", laquo: "«", raquo: "»", copy: "©", times: "×",
+};
+
+/** `&#39;`, `&#x2014;`: the character, or the reference unchanged when it names none (never throws). */
+function numericEntity(ref: string, e: string): string {
+  const code = /^#x[0-9a-f]+$/i.test(e) ? parseInt(e.slice(2), 16) : /^#\d+$/.test(e) ? Number(e.slice(1)) : NaN;
+  return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : ref;
+}
+
+/** Inline elements join their neighbours (`un<em>believ</em>able`); any other tag separates words. */
+const INLINE_TAG = /<\/?(a|abbr|b|bdi|bdo|cite|code|data|del|dfn|em|i|ins|kbd|mark|q|s|samp|small|span|strong|sub|sup|time|u|var)(\s[^>]*)?>/gi;
 
 export function htmlToText(html: string): string {
   return html
     .replace(/<(script|style)[\s\S]*?<\/\1>/gi, " ")
     .replace(/<\/(p|li|h[1-6]|pre|tr|blockquote|div)>/gi, "\n")
     .replace(/<br\s*\/?>/gi, "\n")
+    .replace(INLINE_TAG, "")
     .replace(/<[^>]+>/g, " ")
-    .replace(/&(#?\w+);/g, (m, e: string) => ENTITIES[e] ?? (e.startsWith("#") ? String.fromCodePoint(Number(e.slice(1)) || 32) : m))
+    .replace(/&(#?\w+);/g, (m, e: string) => ENTITIES[e] ?? (e.startsWith("#") ? numericEntity(m, e) : m))
     .replace(/[ \t]+/g, " ")
+    .replace(/ ?\n ?/g, "\n")
     .replace(/\n\s*\n+/g, "\n")
     .trim();
 }
@@ -72,21 +86,41 @@ export interface BookIndex {
   size: number;
 }
 
+/**
+ * Words that say nothing about the topic. Left in, "what is" matched every "What is…" heading
+ * above the real answer, and any question at all found some passage.
+ */
+const STOP_WORDS = new Set(
+  ("a an and are as at be been but by can could did do does for from had has have how i if im in is it its me my no not of on or " +
+    "our should so than that the their them then there these they this to was we were what when where which who whom whose why " +
+    "will with would yes you your about into tell explain").split(" "),
+);
+
+function processTerm(term: string): string | null {
+  const t = term.toLowerCase();
+  return t.length < 2 || STOP_WORDS.has(t) ? null : t;
+}
+
 export function buildBookIndex(chapters: ChapterSource[]): BookIndex {
   const docs = chapters.flatMap(sectionsOf);
+  const tokenize = MiniSearch.getDefault("tokenize") as (text: string) => string[];
   const index = new MiniSearch<Omit<Passage, "score">>({
     fields: ["sectionTitle", "chapterTitle", "text"],
     storeFields: ["chapterSlug", "chapterTitle", "sectionId", "sectionTitle", "text", "url"],
+    processTerm,
     searchOptions: { boost: { sectionTitle: 2, chapterTitle: 1.2 }, prefix: (term) => term.length > 3, fuzzy: (term) => (term.length > 5 ? 0.15 : false), combineWith: "OR" },
   });
   index.addAll(docs);
   return {
     size: docs.length,
     search(query, limit = 4) {
-      const terms = query.trim();
-      if (!terms) return [];
+      const terms = new Set(tokenize(query).map(processTerm).filter(Boolean));
+      if (terms.size === 0) return [];
+      // A passage must share two of the question's words (or its only one): one stray common word is no answer.
+      const needed = Math.min(2, terms.size);
       return index
-        .search(terms)
+        .search(query)
+        .filter((r) => r.queryTerms.length >= needed)
         .slice(0, limit)
         .map((r) => ({
           id: String(r.id),

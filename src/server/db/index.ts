@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from "kysely";
 import pg from "pg";
 import type { DatabaseConfig } from "../config/index.ts";
 import type { Database } from "./schema.ts";
@@ -20,6 +20,30 @@ export interface Db {
 // int8 (bigint) columns hold epoch milliseconds; they fit a JS number exactly.
 pg.types.setTypeParser(20, (v) => Number(v));
 
+/**
+ * SQLite transactions take the write lock when they begin (BEGIN IMMEDIATE), where the busy
+ * timeout applies. A deferred BEGIN reads first and upgrades at its first write; if another
+ * process wrote in between, SQLite fails at once with SQLITE_BUSY (the busy handler is not
+ * called for a stale snapshot), which surfaced as a failed sign-up or refresh when two
+ * processes share one file. Within one process Kysely runs transactions one at a time anyway.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}
+
+export class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
 /** Open the database named by the config: SQLite (WAL, busy timeout) or a PostgreSQL pool. */
 export function openDatabase(config: DatabaseConfig): Db {
   if (config.kind === "sqlite") {
@@ -30,7 +54,7 @@ export function openDatabase(config: DatabaseConfig): Db {
     sqlite.pragma("busy_timeout = 5000");
     sqlite.pragma("synchronous = NORMAL");
     sqlite.pragma("foreign_keys = ON");
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
     return {
       kind: "sqlite",
       kysely,
@@ -43,6 +67,10 @@ export function openDatabase(config: DatabaseConfig): Db {
   const pool = new pg.Pool({ connectionString: config.url, max: 10 });
   // A backend restart kills idle clients; without a listener that error would crash the process.
   pool.on("error", () => {});
+  // The same for a client checked out but between queries (a transaction's next statement, a
+  // request awaiting something else): pg emits "error" on the client itself, and without a
+  // listener that killed the process. Its next query fails instead (503), and the pool drops it.
+  pool.on("connect", (client) => client.on("error", () => {}));
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: "postgres",

@@ -1,5 +1,5 @@
-import { Kysely, Migrator, SqliteAdapter, SqliteDialect, type Migration, type MigrationResultSet } from "kysely";
-import type { Db } from "./index.ts";
+import { Kysely, Migrator, SqliteAdapter, type Migration, type MigrationResultSet } from "kysely";
+import { ImmediateSqliteDialect, type Db } from "./index.ts";
 import { migrations } from "./migrations/index.ts";
 
 /**
@@ -13,7 +13,7 @@ class TransactionalSqliteAdapter extends SqliteAdapter {
   }
 }
 
-class TransactionalSqliteDialect extends SqliteDialect {
+class TransactionalSqliteDialect extends ImmediateSqliteDialect {
   override createAdapter() {
     return new TransactionalSqliteAdapter();
   }

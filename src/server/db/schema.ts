@@ -128,6 +128,8 @@ export interface MessageTable {
   status: string;
   error_code: string | null;
   created_at: number;
+  /** While streaming: the process writing the answer (`host:port#boot-id`); see chat/answer-recovery.ts. */
+  stream_owner: string | null;
 }
 
 export interface AnonymousMergeTable {

@@ -87,13 +87,25 @@ export function createClientIpResolver(trustedProxies: string[]): ClientIpResolv
   const trustList = buildTrustList(trustedProxies);
   const noProxies = trustedProxies.length === 0;
 
-  const isTrusted = (ip: string): boolean => {
-    if (noProxies) return false;
+  const check = (ip: string): boolean => {
     try {
       return trustList.check(ip.split("%")[0]!, familyOf(ip));
     } catch {
       return false;
     }
+  };
+  // The list is fixed, so the answer per address is too: remember it (BlockList.check builds a
+  // SocketAddress each call, ~3 % of a small request). Bounded: cleared when full.
+  const known = new Map<string, boolean>();
+  const isTrusted = (ip: string): boolean => {
+    if (noProxies) return false;
+    let trusted = known.get(ip);
+    if (trusted === undefined) {
+      trusted = check(ip);
+      if (known.size >= 10_000) known.clear();
+      known.set(ip, trusted);
+    }
+    return trusted;
   };
 
   return (socketAddress, xForwardedFor) => {

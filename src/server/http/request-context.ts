@@ -14,6 +14,8 @@ export interface RequestContext {
   passwordOwner?: { email?: string | null; name?: string | null };
   /** The route already took this address's mail quota (explicit resend): don't take it twice. */
   mailQuotaTaken?: boolean;
+  /** Better Auth caught (and logged) a database-unavailable error: its 4xx/5xx becomes our 503. */
+  databaseUnavailable?: boolean;
 }
 
 export const requestContext = new AsyncLocalStorage<RequestContext>();

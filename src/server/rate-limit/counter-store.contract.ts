@@ -76,6 +76,19 @@ export function counterStoreContract(
       expect(Math.abs(got!.resetAt - first.resetAt)).toBeLessThanOrEqual(tolerance());
     });
 
+    it("increment by n starts at n and adds n (batches counted in-process); by < 1 is refused", async () => {
+      const k = key();
+      const first = await store.increment(k, window(), 5);
+      expect(first.count).toBe(5);
+      expect((await store.increment(k, window())).count).toBe(6);
+      const third = await store.increment(k, window(), 60);
+      expect(third.count).toBe(66);
+      expect(Math.abs(third.resetAt - first.resetAt)).toBeLessThanOrEqual(tolerance());
+      await expect(store.increment(k, window(), 0)).rejects.toThrow(RangeError);
+      await expect(store.increment(k, window(), 1.5)).rejects.toThrow(RangeError);
+      expect((await store.get(k))?.count).toBe(66);
+    });
+
     it("a different windowMs does not extend a running window", async () => {
       const k = key();
       const first = await store.increment(k, window());

@@ -16,8 +16,11 @@ export interface CounterState {
 }
 
 export interface CounterStore {
-  /** Atomically add 1 to `key`; if absent or expired, start at 1 with expiry now+windowMs. */
-  increment(key: string, windowMs: number): Promise<CounterState>;
+  /**
+   * Atomically add `by` (default 1) to `key`; if absent or expired, start at `by` with expiry
+   * now+windowMs. (`by` > 1: a batch of requests counted in-process, see batched-limiter.ts.)
+   */
+  increment(key: string, windowMs: number, by?: number): Promise<CounterState>;
   /** `null` when absent or expired. */
   get(key: string): Promise<CounterState | null>;
   /** Overwrite `key` with `count`, expiring `ttlMs` from now. */
@@ -34,6 +37,11 @@ export interface SqlCounterStore extends CounterStore {
 function positiveMs(value: number, what: string): number {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${what} must be a positive number of milliseconds`);
   return Math.max(1, Math.ceil(value));
+}
+
+function positiveCount(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError("by must be a positive integer");
+  return value;
 }
 
 function nonNegativeCount(value: number): number {
@@ -55,12 +63,13 @@ export function createMemoryCounterStore(now: () => number = () => Date.now()): 
   };
 
   return {
-    async increment(key, windowMs) {
+    async increment(key, windowMs, by = 1) {
       const window = positiveMs(windowMs, "windowMs");
+      const n = positiveCount(by);
       const t = now();
       sweep(t);
       const entry = entries.get(key);
-      const next = entry && entry.resetAt > t ? { count: entry.count + 1, resetAt: entry.resetAt } : { count: 1, resetAt: t + window };
+      const next = entry && entry.resetAt > t ? { count: entry.count + n, resetAt: entry.resetAt } : { count: n, resetAt: t + window };
       entries.set(key, next);
       return { ...next };
     },
@@ -117,15 +126,16 @@ export function createSqlCounterStore(db: Kysely<any>, now: () => number = () =>
   const clock = () => Math.floor(now());
 
   return {
-    async increment(key, windowMs) {
+    async increment(key, windowMs, by = 1) {
       const window = positiveMs(windowMs, "windowMs");
+      const n = positiveCount(by);
       const t = clock();
       const k = sqlCounterKey(key);
-      // One atomic upsert: restarts the window if expired, else adds one.
+      // One atomic upsert: restarts the window if expired, else adds n.
       const { rows } = await sql<CounterRow>`
-        insert into rate_limit_counter ("key", "count", reset_at) values (${k}, 1, ${t + window})
+        insert into rate_limit_counter ("key", "count", reset_at) values (${k}, ${n}, ${t + window})
         on conflict ("key") do update set
-          "count" = case when rate_limit_counter.reset_at <= ${t} then 1 else rate_limit_counter."count" + 1 end,
+          "count" = case when rate_limit_counter.reset_at <= ${t} then excluded."count" else rate_limit_counter."count" + excluded."count" end,
           reset_at = case when rate_limit_counter.reset_at <= ${t} then excluded.reset_at else rate_limit_counter.reset_at end
         returning "count", reset_at`.execute(db);
       const row = rows[0];
@@ -156,11 +166,12 @@ export function createSqlCounterStore(db: Kysely<any>, now: () => number = () =>
 // ---------------------------------------------------------------------------
 // Redis
 
-/** INCR + PEXPIRE-if-new + PTTL in one atomic step. Returns { count, pttl }. */
+/** INCRBY + PEXPIRE-if-new + PTTL in one atomic step. ARGV: windowMs, by. Returns { count, pttl }. */
 const INCREMENT_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
+local by = tonumber(ARGV[2] or '1')
+local count = redis.call('INCRBY', KEYS[1], by)
 local ttl = redis.call('PTTL', KEYS[1])
-if count == 1 or ttl < 0 then
+if count == by or ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   ttl = tonumber(ARGV[1])
 end
@@ -203,9 +214,9 @@ export function createRedisCounterStore(redis: Redis, prefix = "aibook:rl:", now
   const k = (key: string) => prefix + key;
 
   return {
-    async increment(key, windowMs) {
+    async increment(key, windowMs, by = 1) {
       const window = positiveMs(windowMs, "windowMs");
-      const reply = (await runScript(redis, increment, k(key), window)) as [number, number];
+      const reply = (await runScript(redis, increment, k(key), window, positiveCount(by))) as [number, number];
       return { count: Number(reply[0]), resetAt: now() + Math.max(0, Number(reply[1])) };
     },
     async get(key) {

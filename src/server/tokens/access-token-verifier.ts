@@ -118,6 +118,15 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
     return { ok: true, claims };
   }
 
+  /**
+   * The answer for a token already verified, without a promise (the hot path of /api/v1/*), or
+   * `undefined` when the token has not been seen: then `verify` it. `exp` is re-checked here too.
+   */
+  function verifyCached(token: string): VerifyResult | undefined {
+    const cached = verified.get(token);
+    return cached ? checkTime(cached) : undefined;
+  }
+
   async function verify(token: string): Promise<VerifyResult> {
     const cached = verified.get(token);
     if (cached) return checkTime(cached);
@@ -171,7 +180,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
     return result;
   }
 
-  return { verify, noteSigned, reloadKeys: reload };
+  return { verify, verifyCached, noteSigned, reloadKeys: reload };
 }
 
 export type AccessTokenVerifier = ReturnType<typeof createAccessTokenVerifier>;

@@ -1,0 +1,54 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { sql, type Kysely } from "kysely";
+import type { Database } from "../db/schema.ts";
+
+/**
+ * Answers left "streaming" by a process that died (kill -9, OOM, power loss) would stay so
+ * forever, and a streaming answer cannot be retried. Each answer row names the process writing
+ * it (`host:port#boot-id`); a row is orphaned when:
+ *
+ * - it was written by an earlier process of this same instance (same host and port: two live
+ *   processes cannot listen there at once), found at start-up, once we listen; or
+ * - its chat has not moved for longer than any answer may take (other instances sharing one
+ *   PostgreSQL, or rows from before the tag existed), found at start-up and by maintenance.
+ *
+ * Such rows become "interrupted" (INTERRUPTED), which the reader can retry. A live answer that
+ * finished after all simply overwrites that status with its own.
+ */
+export function streamInstance(port: number, host = hostname()): string {
+  return `${host}:${port}`;
+}
+
+export function newStreamOwner(instance: string): string {
+  return `${instance}#${randomUUID()}`;
+}
+
+export async function interruptOrphanedAnswers(
+  db: Kysely<Database>,
+  opts: { self: string; instance?: string; olderThan: number },
+): Promise<number> {
+  const rows = await db
+    .selectFrom("message")
+    .innerJoin("chat", "chat.id", "message.chat_id")
+    .select(["message.id", "message.stream_owner", "chat.updated_at"])
+    // A literal, so SQLite can use the partial index (it cannot match a bound parameter).
+    .where("message.status", "=", sql.lit("streaming"))
+    .execute();
+  const predecessor = opts.instance ? `${opts.instance}#` : null;
+  const orphaned = rows
+    .filter((r) => r.stream_owner !== opts.self)
+    .filter((r) => (predecessor !== null && r.stream_owner?.startsWith(predecessor)) || Number(r.updated_at) < opts.olderThan)
+    .map((r) => r.id);
+  let changed = 0;
+  for (let i = 0; i < orphaned.length; i += 500) {
+    const res = await db
+      .updateTable("message")
+      .set({ status: "interrupted", error_code: "INTERRUPTED" })
+      .where("id", "in", orphaned.slice(i, i + 500))
+      .where("status", "=", "streaming")
+      .executeTakeFirst();
+    changed += Number(res.numUpdatedRows);
+  }
+  return changed;
+}
