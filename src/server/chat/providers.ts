@@ -59,9 +59,8 @@ export function createEmbeddedProvider(): AnswerProvider {
         return;
       }
       const lines = passages.map((p, i) => `${bestSentences(p.text, question).join(" ")} [${i + 1}]`);
-      const text = `Here is what the book says:\n\n${lines.map((l) => `- ${l}`).join("\n")}\n\nSources: ${passages
-        .map((p, i) => `[${i + 1}] ${p.chapterTitle} — ${p.sectionTitle}`)
-        .join("; ")}.`;
+      // The [n] markers refer to the answer's citations (stored with it and listed by the UI).
+      const text = `Here is what the book says:\n\n${lines.map((l) => `- ${l}`).join("\n")}`;
       for (const piece of chunks(text)) {
         if (signal.aborted) return;
         yield piece;

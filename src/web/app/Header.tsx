@@ -2,6 +2,7 @@ import { Link } from "react-router";
 import { useAuth } from "../auth/AuthProvider.tsx";
 import { useAuthDialogs } from "../auth/AuthDialogs.tsx";
 import { useBook } from "../book/BookProvider.tsx";
+import { CHAT_TOGGLE_ATTR, useChatUi } from "../chat/ChatContext.tsx";
 import { UserMenu } from "./UserMenu.tsx";
 
 interface HeaderProps {
@@ -9,9 +10,10 @@ interface HeaderProps {
   onToggleToc(): void;
 }
 
-/** Book title, the table-of-contents toggle, and sign-in / register or the reader's menu. */
+/** Book title, the table-of-contents toggle, "Ask the book", and sign-in / register or the reader's menu. */
 export function Header({ tocOpen, onToggleToc }: HeaderProps) {
   const { state } = useAuth();
+  const chat = useChatUi();
   const { openSignIn, openRegister } = useAuthDialogs();
   const { state: book } = useBook();
   const title = book.book?.title ?? "AI Book";
@@ -34,6 +36,25 @@ export function Header({ tocOpen, onToggleToc }: HeaderProps) {
           title
         )}
       </Link>
+      <button
+        type="button"
+        className="chat-toggle"
+        aria-expanded={chat.open}
+        aria-controls={chat.mounted ? "chat-panel" : undefined}
+        onClick={chat.toggleChat}
+        {...{ [CHAT_TOGGLE_ATTR]: "" }}
+      >
+        <svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20">
+          <path
+            d="M4 5.5A1.5 1.5 0 0 1 5.5 4h13A1.5 1.5 0 0 1 20 5.5v9a1.5 1.5 0 0 1-1.5 1.5H10l-4.5 4v-4h0A1.5 1.5 0 0 1 4 14.5z"
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="1.8"
+            strokeLinejoin="round"
+          />
+        </svg>
+        <span className="chat-toggle-label">Ask the book</span>
+      </button>
       {/* Fixed size while the session loads: nothing in the header moves when it arrives. */}
       <div className="auth-area" aria-busy={state.status === "loading" || undefined}>
         {state.status === "loading" ? (

@@ -1,23 +1,14 @@
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { Link, Outlet, ScrollRestoration, useLocation } from "react-router";
 import { AuthDialogsProvider } from "../auth/AuthDialogs.tsx";
+import { ChatProvider, useChatUi, useMediaQuery } from "../chat/ChatContext.tsx";
+import { ChatSlot } from "../chat/ChatSlot.tsx";
 import { AnnouncerProvider } from "../ui/Announcer.tsx";
 import { Header } from "./Header.tsx";
 import { Toc } from "./Toc.tsx";
 
 const WIDE = "(min-width: 1100px)";
 const SIDEBAR_KEY = "aibook.toc";
-
-function useMediaQuery(query: string): boolean {
-  return useSyncExternalStore(
-    (cb) => {
-      const m = window.matchMedia(query);
-      m.addEventListener("change", cb);
-      return () => m.removeEventListener("change", cb);
-    },
-    () => window.matchMedia(query).matches,
-  );
-}
 
 function initialSidebar(): boolean {
   try {
@@ -27,8 +18,21 @@ function initialSidebar(): boolean {
   }
 }
 
-/** Skip link, header, contents (sidebar or drawer), main, footer: the frame of every page. */
+/** Skip link, header, contents (sidebar or drawer), main, the chat panel, footer: the frame of every page. */
 export function Layout() {
+  return (
+    <AnnouncerProvider>
+      <AuthDialogsProvider>
+        <ChatProvider>
+          <Frame />
+        </ChatProvider>
+      </AuthDialogsProvider>
+    </AnnouncerProvider>
+  );
+}
+
+function Frame() {
+  const chat = useChatUi();
   const wide = useMediaQuery(WIDE);
   const [sidebarOpen, setSidebarOpen] = useState(initialSidebar);
   const [drawerOpen, setDrawerOpen] = useState(false);
@@ -62,40 +66,42 @@ export function Layout() {
     if (!location.hash) mainRef.current?.focus({ preventScroll: true });
   }, [location.pathname, location.hash]);
 
-  const modalDrawer = !wide && drawerOpen;
+  // On a phone the open chat covers everything (it has its own close button): the rest is inert.
+  const modalChat = chat.modal && chat.open;
+  const modalDrawer = !wide && drawerOpen && !modalChat;
+  const behind = modalDrawer || modalChat;
   return (
-    <AnnouncerProvider>
-      <AuthDialogsProvider>
-        <a
-          className="skip-link"
-          href="#main"
-          onClick={(e) => {
-            e.preventDefault();
-            mainRef.current?.focus();
-            mainRef.current?.scrollIntoView();
-          }}
-        >
-          Skip to content
-        </a>
-        <div className="page" data-toc={tocOpen ? "open" : "closed"} data-layout={wide ? "wide" : "narrow"}>
-          <div className="page-header" inert={modalDrawer}>
-            <Header tocOpen={tocOpen} onToggleToc={toggleToc} />
-          </div>
-          <div className="shell">
-            <Toc open={tocOpen} drawer={!wide} onClose={closeDrawer} />
-            {modalDrawer && <div className="backdrop" onClick={closeDrawer} aria-hidden="true" />}
-            <main id="main" ref={mainRef} tabIndex={-1} inert={modalDrawer}>
-              <Outlet />
-            </main>
-          </div>
-          <footer className="site-footer" inert={modalDrawer}>
-            <p>
-              AI Book · <Link to="/">Home</Link>
-            </p>
-          </footer>
+    <>
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          mainRef.current?.focus();
+          mainRef.current?.scrollIntoView();
+        }}
+      >
+        Skip to content
+      </a>
+      <div className="page" data-toc={tocOpen ? "open" : "closed"} data-layout={wide ? "wide" : "narrow"}>
+        <div className="page-header" inert={behind}>
+          <Header tocOpen={tocOpen} onToggleToc={toggleToc} />
         </div>
-        <ScrollRestoration />
-      </AuthDialogsProvider>
-    </AnnouncerProvider>
+        <div className="shell" data-chat={chat.open ? "open" : "closed"}>
+          <Toc open={tocOpen} drawer={!wide} onClose={closeDrawer} />
+          {modalDrawer && <div className="backdrop" onClick={closeDrawer} aria-hidden="true" />}
+          <main id="main" ref={mainRef} tabIndex={-1} inert={behind}>
+            <Outlet />
+          </main>
+          <ChatSlot />
+        </div>
+        <footer className="site-footer" inert={behind}>
+          <p>
+            AI Book · <Link to="/">Home</Link>
+          </p>
+        </footer>
+      </div>
+      <ScrollRestoration />
+    </>
   );
 }

@@ -23,11 +23,13 @@ export interface SessionInfo {
 
 export type SessionState =
   | { status: "loading"; user: null; session: null }
-  | { status: "signed-out"; user: null; session: null }
+  /** `guest`: an anonymous (Better Auth anonymous plugin) session exists: it can chat, and the UI still offers sign-in. */
+  | { status: "signed-out"; user: null; session: null; guest?: boolean }
   | { status: "signed-in"; user: SessionUser; session: SessionInfo };
 
 const LOADING: SessionState = { status: "loading", user: null, session: null };
 const SIGNED_OUT: SessionState = { status: "signed-out", user: null, session: null };
+const GUEST: SessionState = { status: "signed-out", user: null, session: null, guest: true };
 const CHANNEL = "aibook-auth";
 const FOCUS_MIN_INTERVAL_MS = 2000;
 
@@ -46,7 +48,7 @@ function toRole(v: unknown): Role {
   return v === "admin" || v === "moderator" ? v : "user";
 }
 
-/** Ask the server who we are (never from a cache). Anonymous readers count as signed out here. */
+/** Ask the server who we are (never from a cache). Anonymous readers count as signed out (guests) here. */
 export async function fetchSession(): Promise<SessionState> {
   const { data, error } = await authClient.getSession({ query: { disableCookieCache: true } });
   if (error) {
@@ -55,7 +57,7 @@ export async function fetchSession(): Promise<SessionState> {
   }
   if (!data?.user || !data.session) return SIGNED_OUT;
   const u = data.user as typeof data.user & { role?: string | null; isAnonymous?: boolean | null };
-  if (u.isAnonymous) return SIGNED_OUT;
+  if (u.isAnonymous) return GUEST;
   return {
     status: "signed-in",
     user: { id: u.id, name: u.name, email: u.email, emailVerified: u.emailVerified, image: u.image ?? null, role: toRole(u.role) },

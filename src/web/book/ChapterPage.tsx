@@ -2,6 +2,8 @@ import { useEffect, useRef, useState, type MouseEvent } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
 import { ApiError } from "../api/api-error.ts";
 import { errorMessage } from "../api/error-messages.ts";
+import { AskAboutSelection } from "../chat/AskAboutSelection.tsx";
+import { useChatUi } from "../chat/ChatContext.tsx";
 import { SkeletonLines, useDocumentTitle } from "../ui/bits.tsx";
 import { cachedChapter, fetchChapter, type Chapter } from "./book-api.ts";
 
@@ -79,9 +81,12 @@ function ChapterView({ chapter }: { chapter: Chapter }) {
   const navigate = useNavigate();
   const location = useLocation();
   const articleRef = useRef<HTMLDivElement>(null);
+  const { openChat } = useChatUi();
   const onPage = chapter.headings.filter((h) => h.depth >= 2 && h.depth <= 3);
 
-  // #heading anchors: scroll once the chapter's HTML is on the page (also on in-page hash changes).
+  // #heading anchors: scroll once the chapter's HTML is on the page (also on in-page hash changes,
+  // and again when the same link is followed twice, e.g. a chat citation). The heading takes focus
+  // (reading and Tab go on from there) and is highlighted for a moment: SPA navigation sets no :target.
   useEffect(() => {
     if (!location.hash) return;
     let id: string;
@@ -91,8 +96,19 @@ function ChapterView({ chapter }: { chapter: Chapter }) {
       return;
     }
     const target = document.getElementById(id);
-    if (target && articleRef.current?.contains(target)) target.scrollIntoView();
-  }, [location.hash, chapter.slug]);
+    if (!target || !articleRef.current?.contains(target)) return;
+    target.scrollIntoView();
+    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    target.focus({ preventScroll: true });
+    target.classList.remove("flash-target");
+    void target.offsetWidth; // restart the highlight
+    target.classList.add("flash-target");
+    const t = window.setTimeout(() => target.classList.remove("flash-target"), 2500);
+    return () => {
+      window.clearTimeout(t);
+      target.classList.remove("flash-target");
+    };
+  }, [location.hash, location.key, chapter.slug]);
 
   // Wide code blocks and tables scroll sideways: make those reachable by keyboard (WCAG 2.1.1).
   useEffect(() => {
@@ -127,6 +143,9 @@ function ChapterView({ chapter }: { chapter: Chapter }) {
         <header className="chapter-header">
           <h1 id="chapter-title">{chapter.title}</h1>
           {chapter.description && <p className="lead">{chapter.description}</p>}
+          <button type="button" className="button button-secondary button-small ask-chapter" onClick={() => openChat({ prefill: `About the chapter “${chapter.title}”:\n` })}>
+            Ask about this chapter
+          </button>
         </header>
         {onPage.length > 1 && (
           <nav className="on-this-page" aria-labelledby="on-this-page-title">
@@ -145,6 +164,7 @@ function ChapterView({ chapter }: { chapter: Chapter }) {
         {/* The server sanitises chapter HTML (src/server/book/sanitize.ts); nothing else is ever injected. */}
         <div ref={articleRef} className="prose" onClick={onArticleClick} dangerouslySetInnerHTML={{ __html: chapter.html }} />
       </article>
+      <AskAboutSelection rootRef={articleRef} />
       <nav className="chapter-pager" aria-label="Chapters">
         {chapter.prev ? (
           <Link to={`/read/${chapter.prev.slug}`} rel="prev" className="pager-link pager-prev">
