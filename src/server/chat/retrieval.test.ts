@@ -19,7 +19,10 @@ describe("htmlToText", () => {
     // Regression: every tag became a space, so "un<em>believ</em>able" read "un believ able" and "*word*:" read "word :".
     expect(htmlToText("<p>A <strong>bold <em>word</em></strong>: un<em>believ</em>able, <a href='/x'>link</a>.</p>")).toBe("A bold word: unbelievable, link.");
     expect(htmlToText("<ul><li>one</li><li>two</li></ul><p>three<br>four</p>")).toBe("one\ntwo\nthree\nfour");
-    expect(htmlToText("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td><td>d</td></tr></table>")).toBe("a b\nc d");
+    // A table row reads as one sentence, so an answer never quotes a run of bare cells.
+    expect(htmlToText("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td><td>d</td></tr></table>")).toBe("a; b.\nc; d.");
+    // Regression: line breaks inside a paragraph's HTML split sentences, and answers quoted halves.
+    expect(htmlToText("<p>The robot acts and receives a\nnumerical reward.</p>")).toBe("The robot acts and receives a numerical reward.");
     expect(htmlToText("<p>x</p><script>alert(1)</script><style>p{}</style><p>y</p>")).toBe("x\ny");
     expect(htmlToText("<pre><code>let a = 1 &lt; 2;</code></pre>")).toBe("let a = 1 < 2;");
   });

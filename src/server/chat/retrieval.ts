@@ -47,6 +47,11 @@ const INLINE_TAG = /<\/?(a|abbr|b|bdi|bdo|cite|code|data|del|dfn|em|i|ins|kbd|ma
 export function htmlToText(html: string): string {
   return html
     .replace(/<(script|style)[\s\S]*?<\/\1>/gi, " ")
+    // Line breaks in the HTML source are not sentence breaks (regression: answers quoted half-sentences).
+    .replace(/\s+/g, " ")
+    // A table row reads as one sentence: "cell; cell; cell."
+    .replace(/<\/t[dh]>\s*(?=<\/tr>)/gi, ".")
+    .replace(/<\/t[dh]>/gi, "; ")
     .replace(/<\/(p|li|h[1-6]|pre|tr|blockquote|div)>/gi, "\n")
     .replace(/<br\s*\/?>/gi, "\n")
     .replace(INLINE_TAG, "")
