@@ -15,6 +15,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { BASE_URL, createTestInstance, DB_KINDS, type TestClient, type TestInstance } from "../support/instance.ts";
 import { NOT_IN_BOOK } from "../../src/server/chat/providers.ts";
 import { loadBook } from "../../src/server/book/book.ts";
+import { parseSse, type SseEvent } from "../support/sse.ts";
 
 const API_KEY = "test-key";
 
@@ -26,24 +27,6 @@ const CHAPTERS = [
 <h2 id="balance">Balance and the zero moment point</h2><p>A walking robot stays upright while its zero moment point remains inside the support polygon formed by its feet.</p>`,
   },
 ];
-
-type SseEvent = { event: string; data: any };
-
-/** Parse a whole text/event-stream body into events. */
-function parseSse(text: string): SseEvent[] {
-  return text
-    .split("\n\n")
-    .filter((block) => block.trim())
-    .map((block) => {
-      const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
-      const data = block
-        .split("\n")
-        .filter((l) => l.startsWith("data: "))
-        .map((l) => l.slice(6))
-        .join("\n");
-      return { event, data: data ? JSON.parse(data) : null };
-    });
-}
 
 // ─── The fake OpenAI-compatible server ─────────────────────────────────────────────────────────
 

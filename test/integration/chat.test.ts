@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestInstance, DB_KINDS, STRONG_PASSWORD, uniqueEmail, type TestClient, type TestInstance } from "../support/instance.ts";
 import { NOT_IN_BOOK } from "../../src/server/chat/providers.ts";
+import { parseSse } from "../support/sse.ts";
 
 const CHAPTERS = [
   {
@@ -17,22 +18,6 @@ const CHAPTERS = [
 <h2 id="balance">Balance and the zero moment point</h2><p>A walking robot stays upright while its zero moment point remains inside the support polygon formed by its feet.</p>`,
   },
 ];
-
-/** Parse a text/event-stream body into events. */
-function parseSse(text: string) {
-  return text
-    .split("\n\n")
-    .filter((block) => block.trim())
-    .map((block) => {
-      const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
-      const data = block
-        .split("\n")
-        .filter((l) => l.startsWith("data: "))
-        .map((l) => l.slice(6))
-        .join("\n");
-      return { event, data: data ? JSON.parse(data) : null };
-    });
-}
 
 async function anonymousReader(t: TestInstance): Promise<TestClient> {
   const c = t.client();
