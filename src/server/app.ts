@@ -47,9 +47,10 @@ export function createApp(s: Services) {
   app.route("/", healthRoutes(s));
   app.route("/api/auth", authRoutes(s));
 
-  app.use("/api/v1/*", async (c, next) => {
-    await s.limits.consume(RULES.api, currentRequest()?.ip ?? "unknown");
-    await next();
+  app.use("/api/v1/*", (_c, next) => {
+    // Most requests are counted in memory (rate-limit/batched-limiter.ts): no promise to wait for.
+    const counting = s.limits.consumeNow(RULES.api, currentRequest()?.ip ?? "unknown");
+    return counting ? counting.then(next) : next();
   });
   app.route("/api/v1/auth", tokenRoutes(s));
   app.route("/api/v1/auth", providersRoutes(s.auth, s.config.env.PASSWORD_MIN_LENGTH));

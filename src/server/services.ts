@@ -36,7 +36,11 @@ export interface Services {
   mailer: Mailer;
   audit: AuditLog;
   counters: CounterStore;
-  limits: { consume(rule: RateRule, key: string): Promise<void> };
+  limits: {
+    consume(rule: RateRule, key: string): Promise<void>;
+    /** `consume` without a promise when it can decide at once (the /api/v1 rule, counted in memory): the hot path. */
+    consumeNow(rule: RateRule, key: string): Promise<void> | undefined;
+  };
   throttle: AccountThrottle;
   mailQuota: { take(kind: string, email: string): Promise<{ allowed: boolean; retryAfterSeconds: number }> };
   usedTokens: { claim(purpose: string, token: string, expiresAt: number): Promise<boolean> };
@@ -105,9 +109,18 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
   const apiLimiter = createBatchedRateLimiter(counters);
   const limits = {
     async consume(rule: RateRule, key: string) {
-      if (!config.rateLimit) return;
-      const decision = await (rule.name === RULES.api.name ? apiLimiter : limiter).consume(rule, key);
+      await limits.consumeNow(rule, key);
+    },
+    consumeNow(rule: RateRule, key: string): Promise<void> | undefined {
+      if (!config.rateLimit) return undefined;
+      const decision = rule.name === RULES.api.name ? apiLimiter.consumeNow(rule, key) : limiter.consume(rule, key);
+      if (decision instanceof Promise) {
+        return decision.then((d) => {
+          if (!d.allowed) throw tooManyRequests(d.retryAfterSeconds);
+        });
+      }
       if (!decision.allowed) throw tooManyRequests(decision.retryAfterSeconds);
+      return undefined;
     },
   };
   const throttle = createAccountThrottle(counters);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Services } from "../services.ts";
 import { jsonBody } from "../http/validate.ts";
 import { ApiError } from "../http/errors.ts";
-import { preferencesPatchSchema } from "../../shared/preferences.ts";
+import { preferencesPatchSchema, type Preferences } from "../../shared/preferences.ts";
 import { preferencesReader, updatePreferences } from "./preferences.ts";
 
 /** The caller's own profile, preferences and security activity (cookie or bearer). */
@@ -13,9 +13,12 @@ export function meRoutes(s: Services) {
   const preferences = preferencesReader(s.db);
   s.callers.onForgetUser(preferences.forget);
 
-  app.get("/", async (c) => {
+  app.get("/", (c): Response | Promise<Response> => {
     const { user, via } = c.get("caller");
-    return c.json({ ...user, preferences: await preferences.read(user.id), authenticatedVia: via });
+    const body = (prefs: Preferences): Response => c.json({ ...user, preferences: prefs, authenticatedVia: via });
+    // Cached preferences (nearly every call): answered without a promise.
+    const prefs = preferences.readNow(user.id);
+    return prefs instanceof Promise ? prefs.then(body) : body(prefs);
   });
 
   app.get("/preferences", async (c) => c.json(await preferences.read(c.get("caller").userId)));

@@ -24,6 +24,8 @@ export async function getPreferences(db: Kysely<Database>, userId: string): Prom
 
 export interface PreferencesReader {
   read(userId: string): Promise<Preferences>;
+  /** `read`, without a promise when the preferences are cached (the hot path). */
+  readNow(userId: string): Preferences | Promise<Preferences>;
   /** Drop a user's cached preferences (after a change, a merge, a deletion...). */
   forget(userId: string): void;
 }
@@ -48,17 +50,23 @@ export function preferencesReader(db: Db, options: { ttlMs?: number; maxEntries?
         return fromRow(select.get(userId));
       }
     : (userId: string) => getPreferences(db.kysely, userId);
+  async function loadAndRemember(userId: string): Promise<Preferences> {
+    const value = await load(userId);
+    // Shared between requests: frozen, so no caller can change what the next one sees.
+    Object.freeze(value.notifications);
+    Object.freeze(value);
+    if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
+    cache.set(userId, { value, at: now() });
+    return value;
+  }
+  function readNow(userId: string): Preferences | Promise<Preferences> {
+    const hit = cache.get(userId);
+    return hit && now() - hit.at < ttl ? hit.value : loadAndRemember(userId);
+  }
   return {
+    readNow,
     async read(userId) {
-      const hit = cache.get(userId);
-      if (hit && now() - hit.at < ttl) return hit.value;
-      const value = await load(userId);
-      // Shared between requests: frozen, so no caller can change what the next one sees.
-      Object.freeze(value.notifications);
-      Object.freeze(value);
-      if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
-      cache.set(userId, { value, at: now() });
-      return value;
+      return readNow(userId);
     },
     forget(userId) {
       cache.delete(userId);

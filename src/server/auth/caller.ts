@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import { getCookie } from "hono/cookie";
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema.ts";
@@ -269,16 +269,20 @@ export function createCallerResolver(options: CallerResolverOptions) {
     forgetListeners.push(listener);
   }
 
+  function admit(c: Context, next: Next, caller: Caller | null) {
+    if (!caller) {
+      c.header("WWW-Authenticate", 'Bearer realm="api"');
+      throw new ApiError(401, "UNAUTHORIZED", "Sign in, or send a valid access token.");
+    }
+    c.set("caller", caller);
+    return next();
+  }
+
   function requireCaller(): MiddlewareHandler {
-    return async function requireCallerMiddleware(c, next) {
-      let caller = resolveNow(c);
-      if (caller instanceof Promise) caller = await caller;
-      if (!caller) {
-        c.header("WWW-Authenticate", 'Bearer realm="api"');
-        throw new ApiError(401, "UNAUTHORIZED", "Sign in, or send a valid access token.");
-      }
-      c.set("caller", caller);
-      await next();
+    // Not async: a cached caller goes straight on, without a promise of its own.
+    return function requireCallerMiddleware(c, next) {
+      const caller = resolveNow(c);
+      return caller instanceof Promise ? caller.then((found) => admit(c, next, found)) : admit(c, next, caller);
     };
   }
 

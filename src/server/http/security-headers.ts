@@ -28,9 +28,10 @@ export function securityHeaders(options: { hsts: boolean }): MiddlewareHandler {
     h.set("Cross-Origin-Resource-Policy", "same-origin");
     h.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
     if (options.hsts) h.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
-    if (c.req.path.startsWith("/api/")) {
+    const path = c.req.path;
+    if (path.startsWith("/api/")) {
       // Tokens and user data must not sit in shared or browser caches (ASVS 14.3.2).
-      if (!h.has("Cache-Control") || c.req.path.startsWith("/api/v1/") || c.req.path.startsWith("/api/auth/")) {
+      if (path.startsWith("/api/v1/") || path.startsWith("/api/auth/") || !h.has("Cache-Control")) {
         h.set("Cache-Control", "no-store");
       }
     }

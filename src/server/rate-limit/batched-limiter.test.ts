@@ -43,6 +43,22 @@ describe("createBatchedRateLimiter", () => {
     expect((await batched.consume(rule, "1.2.3.4")).remaining).toBe(1198);
   });
 
+  it("stays exact with a slow store: near the limit it waits for the batches still on their way", async () => {
+    const c = clock();
+    const inner = createMemoryCounterStore(c.now);
+    const slow: CounterStore = {
+      ...inner,
+      increment: async (k, w, by) => {
+        await new Promise((resolve) => setTimeout(resolve, (by ?? 1) > 1 ? 20 : 1));
+        return inner.increment(k, w, by);
+      },
+    };
+    const batched = createBatchedRateLimiter(slow, { now: c.now });
+    const decisions = await Promise.all(Array.from({ length: 1300 }, () => batched.consume(rule, "k")));
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(rule.max);
+    expect((await inner.get("ip:api:k"))!.count).toBe(1300);
+  });
+
   it("writes to the store about once per batch far from the limit, on every request near it", async () => {
     const c = clock();
     const { store, calls } = counted(createMemoryCounterStore(c.now));

@@ -39,18 +39,27 @@ interface KeyState {
   pending: number;
   /** Sent, not yet acknowledged. */
   inflight: number;
+  /** Settles when every batch sent so far has been answered. */
+  flushing?: Promise<void>;
 }
 
-export function createBatchedRateLimiter(store: CounterStore, options: BatchedLimiterOptions = {}): RateLimiter {
+export interface BatchedRateLimiter extends RateLimiter {
+  /** `consume`, answering without a promise when the request is counted in memory (most of them). */
+  consumeNow(rule: RateRule, key: string): LimitDecision | Promise<LimitDecision>;
+}
+
+export function createBatchedRateLimiter(store: CounterStore, options: BatchedLimiterOptions = {}): BatchedRateLimiter {
   const now = options.now ?? (() => Date.now());
   const slack = options.slack ?? 0.05;
   const maxKeys = options.maxKeys ?? 100_000;
-  const states = new Map<string, KeyState>();
+  /** Per rule name, per key (no string building on the hot path). */
+  const states = new Map<string, Map<string, KeyState>>();
+  let size = 0;
   let lastSweep = 0;
 
-  function decide(rule: RateRule, count: number, resetAt: number): LimitDecision {
+  function decide(rule: RateRule, count: number, resetAt: number, t = now()): LimitDecision {
     const allowed = count <= rule.max;
-    const untilReset = Math.max(0, Math.ceil((resetAt - now()) / 1000));
+    const untilReset = Math.max(0, Math.ceil((resetAt - t) / 1000));
     return {
       allowed,
       remaining: Math.max(0, rule.max - count),
@@ -60,9 +69,16 @@ export function createBatchedRateLimiter(store: CounterStore, options: BatchedLi
   }
 
   function sweep(t: number) {
-    if (t - lastSweep < 10_000 && states.size < maxKeys) return;
+    if (t - lastSweep < 10_000 && size < maxKeys) return;
     lastSweep = t;
-    for (const [key, s] of states) if (s.resetAt <= t) states.delete(key);
+    for (const keys of states.values()) {
+      for (const [key, s] of keys) {
+        if (s.resetAt <= t) {
+          keys.delete(key);
+          size--;
+        }
+      }
+    }
   }
 
   /** The same window, give or take clock jitter (Redis reports a TTL, so resetAt moves by a few ms). */
@@ -76,7 +92,7 @@ export function createBatchedRateLimiter(store: CounterStore, options: BatchedLi
     const n = s.pending;
     s.pending = 0;
     s.inflight += n;
-    store.increment(key, remaining(s), n).then(
+    const done = store.increment(key, remaining(s), n).then(
       (state) => {
         s.inflight -= n;
         if (!sameWindow(state.resetAt, s.resetAt, windowMs)) {
@@ -91,41 +107,69 @@ export function createBatchedRateLimiter(store: CounterStore, options: BatchedLi
         s.pending += n;
       },
     );
+    const all = s.flushing ? Promise.all([s.flushing, done]).then(() => undefined) : done;
+    s.flushing = all;
+    void all.then(() => {
+      if (s.flushing === all) s.flushing = undefined;
+    });
+  }
+
+  /**
+   * Near the limit: count on the store, exactly as the plain limiter does, once the batches on
+   * their way have landed (else the store's answer would miss them and admit too many).
+   */
+  async function nearLimit(rule: RateRule, key: string, s: KeyState): Promise<LimitDecision> {
+    while (s.flushing) await s.flushing;
+    // The window ended meanwhile: count this request in the new one.
+    if (s.resetAt <= now()) return consumeNow(rule, key);
+    const n = s.pending + 1;
+    s.pending = 0;
+    return fromStore(rule, `${rule.name}:${key}`, n, remaining(s), s);
+  }
+
+  async function fromStore(rule: RateRule, key: string, by: number, windowMs: number, s?: KeyState): Promise<LimitDecision> {
+    const state = await store.increment(key, windowMs, by);
+    if (s) {
+      s.stored = state.count;
+      s.resetAt = state.resetAt;
+    }
+    return decide(rule, state.count, state.resetAt);
+  }
+
+  function consumeNow(rule: RateRule, key: string): LimitDecision | Promise<LimitDecision> {
+    if (!Number.isInteger(rule.max) || rule.max < 0) throw new RangeError(`rate rule ${rule.name}: max must be a non-negative integer`);
+    const batch = Math.floor(rule.max * slack);
+    // Not batched (a tight rule): the plain limiter's way.
+    if (batch < 2) return fromStore(rule, `${rule.name}:${key}`, 1, rule.windowMs);
+    const t = now();
+    let keys = states.get(rule.name);
+    if (!keys) states.set(rule.name, (keys = new Map()));
+    let s = keys.get(key);
+    if (!s || s.resetAt <= t) {
+      if (s) {
+        keys.delete(key);
+        size--;
+      }
+      sweep(t);
+      // Too many keys in memory: the plain limiter's way.
+      if (size >= maxKeys) return fromStore(rule, `${rule.name}:${key}`, 1, rule.windowMs);
+      s = { resetAt: t + rule.windowMs, stored: 0, pending: 0, inflight: 0 };
+      keys.set(key, s);
+      size++;
+    }
+    const seen = s.stored + s.inflight + s.pending + 1;
+    if (seen + batch <= rule.max) {
+      s.pending++;
+      if (s.pending >= batch) flush(`${rule.name}:${key}`, s, rule.windowMs);
+      return decide(rule, seen, s.resetAt, t);
+    }
+    return nearLimit(rule, key, s);
   }
 
   return {
+    consumeNow,
     async consume(rule, key) {
-      if (!Number.isInteger(rule.max) || rule.max < 0) throw new RangeError(`rate rule ${rule.name}: max must be a non-negative integer`);
-      const k = `${rule.name}:${key}`;
-      const batch = Math.floor(rule.max * slack);
-      const t = now();
-      let s = states.get(k);
-      if (batch >= 2 && (!s || s.resetAt <= t)) {
-        sweep(t);
-        s = undefined;
-        if (states.size < maxKeys) {
-          s = { resetAt: t + rule.windowMs, stored: 0, pending: 0, inflight: 0 };
-          states.set(k, s);
-        }
-      }
-      if (!s) {
-        // Not batched (a tight rule, or too many keys in memory): the plain limiter's way.
-        const state = await store.increment(k, rule.windowMs);
-        return decide(rule, state.count, state.resetAt);
-      }
-      const seen = s.stored + s.inflight + s.pending + 1;
-      if (seen + batch <= rule.max) {
-        s.pending++;
-        if (s.pending >= batch) flush(k, s, rule.windowMs);
-        return decide(rule, seen, s.resetAt);
-      }
-      // Near the limit: count on the store, exactly as the plain limiter does.
-      const n = s.pending + 1;
-      s.pending = 0;
-      const state = await store.increment(k, remaining(s), n);
-      s.stored = state.count;
-      s.resetAt = state.resetAt;
-      return decide(rule, state.count, state.resetAt);
+      return consumeNow(rule, key);
     },
   };
 }
