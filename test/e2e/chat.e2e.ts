@@ -9,11 +9,9 @@
  * server's own, over the real book.
  */
 import { createServer, type Server } from "node:http";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { axeCheck, DESKTOP, launchBrowser, PHONE, REPO_ROOT, screenshot, startServer, STRONG_PASSWORD, uniqueEmail, watchPage, type DeviceOptions, type E2EServer, type TestUser } from "./harness.ts";
+import type { Browser, Locator, Page } from "playwright-core";
+import { axeCheck, DESKTOP, launchBrowser, PHONE, screenshot, startServer, STRONG_PASSWORD, trackDevices, uniqueEmail, type E2EServer, type TestUser } from "./harness.ts";
 import { expectSignedIn, expectSignedOut, fetchBook, fillRegister, gone, h1, header, registerDialog, shows, signIn, textOf, type BookInfo } from "./ui.ts";
 
 const BALANCE_QUESTION = "How do humanoid robots keep their balance?";
@@ -26,36 +24,9 @@ let book: BookInfo;
 /** The account the guest of the first test becomes (used by the screenshots). */
 let registered: TestUser | null = null;
 
-// ---------------------------------------------------------------------------
 // Devices of the current test, closed after it; on failure photographed with their complaints.
-// ---------------------------------------------------------------------------
-const open: { context: BrowserContext; problems: string[][] }[] = [];
-
-async function device(opts: DeviceOptions = {}): Promise<{ context: BrowserContext; page: Page; ip: string }> {
-  const d = await app.device(browser, opts);
-  const entry = { context: d.context, problems: [watchPage(d.page).problems] };
-  d.context.on("page", (p) => entry.problems.push(watchPage(p).problems));
-  open.push(entry);
-  return d;
-}
-
-async function reportFailure(testName: string) {
-  const dir = path.join(REPO_ROOT, "test-results/e2e");
-  mkdirSync(dir, { recursive: true });
-  const slug = testName.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
-  let n = 0;
-  for (const { context, problems } of open) {
-    for (const p of context.pages()) {
-      const file = path.join(dir, `chat-${slug}-${++n}.png`);
-      await p.screenshot({ path: file, fullPage: true }).catch(() => {});
-      console.error(`[e2e] page ${n}: ${p.url()} → ${path.relative(REPO_ROOT, file)}`);
-    }
-    const all = problems.flat();
-    if (all.length) console.error(`[e2e] browser problems:\n  ${all.join("\n  ")}`);
-  }
-  const log = app.logs().trim();
-  if (log) console.error(`[e2e] server log (tail):\n${log.slice(-4000)}`);
-}
+const devices = trackDevices(() => ({ app, browser }), "chat-");
+const device = devices.device;
 
 beforeAll(async () => {
   llm = await startFakeLlm();
@@ -67,9 +38,7 @@ beforeAll(async () => {
 });
 
 afterEach(async ({ task }) => {
-  if (task.result?.state === "fail") await reportFailure(task.name);
-  const crashes = open.flatMap((d) => d.problems.flat()).filter((p) => p.startsWith("pageerror"));
-  for (const { context } of open.splice(0)) await context.close().catch(() => {});
+  const crashes = await devices.finish(task);
   // An uncaught exception in the page fails the test, whatever it checked.
   expect(crashes, "uncaught errors in the page").toEqual([]);
 });
@@ -91,7 +60,11 @@ const sources = (answer: Locator) => answer.getByRole("list", { name: "Sources" 
 const chatList = (page: Page) => panel(page).getByRole("region", { name: "Your chats" });
 
 async function openPanel(page: Page): Promise<Locator> {
-  if (!(await panel(page).isVisible())) await askButton(page).click();
+  // The button says whether the panel is open (a reload restores it) from its first render;
+  // the panel itself may still be loading, so asking it raced and clicked it shut (flaky).
+  const button = askButton(page);
+  await shows(button);
+  if ((await button.getAttribute("aria-expanded")) !== "true") await button.click();
   await shows(panel(page));
   await shows(question(page));
   return panel(page);

@@ -3,23 +3,19 @@
  * email read from a real SMTP listener and its link followed in the browser (see harness.ts).
  * Locators use what a reader (and a screen reader) perceives: roles, accessible names, labels.
  */
-import { mkdirSync } from "node:fs";
-import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import {
   axeCheck,
   DESKTOP,
   launchBrowser,
   PHONE,
-  REPO_ROOT,
   screenshot,
   sleep,
   startServer,
   STRONG_PASSWORD,
+  trackDevices,
   uniqueEmail,
-  watchPage,
-  type DeviceOptions,
   type E2EServer,
   type TestUser,
 } from "./harness.ts";
@@ -51,39 +47,10 @@ let book: BookInfo;
 /** A user signed up (not verified) at the start, for the "sign in before verifying" test. */
 let unverified: TestUser & { signedUpAt: number };
 
-// ---------------------------------------------------------------------------
 // Devices opened by the current test: closed after it; on failure each page is photographed
 // to test-results/e2e/ and its console errors printed, with the server's log.
-// ---------------------------------------------------------------------------
-const open: { context: BrowserContext; problems: string[][] }[] = [];
-
-async function device(opts: DeviceOptions = {}): Promise<{ context: BrowserContext; page: Page; ip: string }> {
-  const d = await app.device(browser, opts);
-  const entry = { context: d.context, problems: [watchPage(d.page).problems] };
-  d.context.on("page", (p) => entry.problems.push(watchPage(p).problems));
-  open.push(entry);
-  return d;
-}
-
-/** Photograph every open page to test-results/e2e/ and print the browser's and the server's complaints. */
-async function reportFailure(testName: string) {
-  const dir = path.join(REPO_ROOT, "test-results/e2e");
-  mkdirSync(dir, { recursive: true });
-  const slug = testName.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
-  let n = 0;
-  for (const { context, problems } of open) {
-    for (const p of context.pages()) {
-      const file = path.join(dir, `${slug}-${++n}.png`);
-      await p.screenshot({ path: file, fullPage: true }).catch(() => {});
-      const heading = await p.getByRole("heading", { level: 1 }).first().textContent({ timeout: 500 }).catch(() => null);
-      console.error(`[e2e] page ${n}: ${p.url()} (h1: ${JSON.stringify(heading)}) → ${path.relative(REPO_ROOT, file)}`);
-    }
-    const all = problems.flat();
-    if (all.length) console.error(`[e2e] browser problems:\n  ${all.join("\n  ")}`);
-  }
-  const log = app.logs().trim();
-  if (log) console.error(`[e2e] server log (tail):\n${log.slice(-4000)}`);
-}
+const devices = trackDevices(() => ({ app, browser }));
+const device = devices.device;
 
 beforeAll(async () => {
   [app, browser] = await Promise.all([startServer(), launchBrowser()]);
@@ -100,8 +67,7 @@ beforeAll(async () => {
 });
 
 afterEach(async ({ task }) => {
-  if (task.result?.state === "fail") await reportFailure(task.name);
-  for (const { context } of open.splice(0)) await context.close().catch(() => {});
+  await devices.finish(task);
 });
 
 afterAll(async () => {

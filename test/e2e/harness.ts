@@ -346,3 +346,53 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * The devices a test opens: closed after it; on failure each page is photographed to
+ * test-results/e2e/ and the browser's and the server's complaints are printed.
+ *
+ *   const devices = trackDevices(() => ({ app, browser }), "chat-");
+ *   const { page } = await devices.device();
+ *   afterEach(async ({ task }) => { const crashes = await devices.finish(task); });
+ */
+export function trackDevices(env: () => { app: E2EServer; browser: Browser }, prefix = "") {
+  const open: { context: BrowserContext; problems: string[][] }[] = [];
+
+  async function device(opts: DeviceOptions = {}): Promise<{ context: BrowserContext; page: Page; ip: string }> {
+    const { app, browser } = env();
+    const d = await app.device(browser, opts);
+    const entry = { context: d.context, problems: [watchPage(d.page).problems] };
+    d.context.on("page", (p) => entry.problems.push(watchPage(p).problems));
+    open.push(entry);
+    return d;
+  }
+
+  async function reportFailure(testName: string) {
+    const dir = path.join(REPO_ROOT, "test-results/e2e");
+    mkdirSync(dir, { recursive: true });
+    const slug = testName.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
+    let n = 0;
+    for (const { context, problems } of open) {
+      for (const p of context.pages()) {
+        const file = path.join(dir, `${prefix}${slug}-${++n}.png`);
+        await p.screenshot({ path: file, fullPage: true }).catch(() => {});
+        const heading = await p.getByRole("heading", { level: 1 }).first().textContent({ timeout: 500 }).catch(() => null);
+        console.error(`[e2e] page ${n}: ${p.url()} (h1: ${JSON.stringify(heading)}) → ${path.relative(REPO_ROOT, file)}`);
+      }
+      const all = problems.flat();
+      if (all.length) console.error(`[e2e] browser problems:\n  ${all.join("\n  ")}`);
+    }
+    const log = env().app.logs().trim();
+    if (log) console.error(`[e2e] server log (tail):\n${log.slice(-4000)}`);
+  }
+
+  /** After each test: report a failure, close every device; returns the pages' uncaught errors. */
+  async function finish(task: { name: string; result?: { state?: string } }): Promise<string[]> {
+    if (task.result?.state === "fail") await reportFailure(task.name);
+    const crashes = open.flatMap((d) => d.problems.flat()).filter((p) => p.startsWith("pageerror"));
+    for (const { context } of open.splice(0)) await context.close().catch(() => {});
+    return crashes;
+  }
+
+  return { device, finish };
+}
