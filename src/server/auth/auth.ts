@@ -129,15 +129,7 @@ export function createAuth(deps: AuthDeps) {
         await deps.revokeRefreshTokens(user.id, "password_reset");
         deps.forgetUser(user.id);
         await audit.record({ type: "password_reset", userId: user.id });
-        mailer.enqueue(
-          passwordChangedMessage({
-            to: user.email,
-            name: user.name,
-            when: new Date(),
-            ip: currentRequest()?.ip ?? null,
-            resetUrl: `${config.baseURL}/forgot-password`,
-          }),
-        );
+        notifyPasswordChanged(deps, user);
       },
     },
     emailVerification: {
@@ -252,6 +244,19 @@ export function createAuth(deps: AuthDeps) {
 
 export type Auth = ReturnType<typeof createAuth>;
 
+/** "Your password was changed" (ASVS 6.3.7), with a way back if it was not the reader. */
+function notifyPasswordChanged(deps: AuthDeps, user: { email: string; name: string }) {
+  deps.mailer.enqueue(
+    passwordChangedMessage({
+      to: user.email,
+      name: user.name,
+      when: new Date(),
+      ip: currentRequest()?.ip ?? null,
+      resetUrl: `${deps.config.baseURL}/forgot-password`,
+    }),
+  );
+}
+
 /**
  * A confirmed email change (Better Auth's /verify-email with `updateTo`) is a security event:
  * audit it and tell the previous address (ASVS 6.3.7).
@@ -364,15 +369,7 @@ function eventsPlugin(deps: AuthDeps): BetterAuthPlugin {
               const body = (ctx.body ?? {}) as { revokeOtherSessions?: boolean };
               await audit.record({ type: "password_changed", userId: user.id, detail: { revokeOtherSessions: !!body.revokeOtherSessions } });
               if (body.revokeOtherSessions) await deps.revokeRefreshTokens(user.id, "password_changed");
-              mailer.enqueue(
-                passwordChangedMessage({
-                  to: user.email,
-                  name: user.name,
-                  when: new Date(),
-                  ip: currentRequest()?.ip ?? null,
-                  resetUrl: `${config.baseURL}/forgot-password`,
-                }),
-              );
+              notifyPasswordChanged(deps, user);
             } else if (ctx.path === "/revoke-session") {
               await audit.record({ type: "session_revoked", userId: user.id });
             } else {

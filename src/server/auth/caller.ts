@@ -8,6 +8,7 @@ import { ApiError } from "../http/errors.ts";
 import { currentRequest } from "../http/request-context.ts";
 import type { AccessTokenVerifier } from "../tokens/access-token-verifier.ts";
 import type { Auth } from "./auth.ts";
+import { isBannedNow } from "./ban.ts";
 
 /**
  * Who is calling /api/v1/*: a browser session cookie or a bearer access JWT (never a refresh
@@ -146,9 +147,7 @@ export function createCallerResolver(options: CallerResolverOptions) {
     return entry;
   }
 
-  function isBanned(u: CachedUser): boolean {
-    return u.banned && (u.banExpires === null || u.banExpires > now());
-  }
+  const isBanned = (u: CachedUser) => isBannedNow(u, now());
 
   /**
    * Cookie callers whose session and user rows are cached and fresh, and whose session needs no

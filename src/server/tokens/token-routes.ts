@@ -5,6 +5,7 @@ import { currentRequest } from "../http/request-context.ts";
 import { RULES } from "../rate-limit/rules.ts";
 import { dummyPasswordHash, verifyPassword } from "../auth/password-hash.ts";
 import { accessTokenClaims } from "./access-token-claims.ts";
+import { isBannedNow } from "../auth/ban.ts";
 import { ApiError } from "../http/errors.ts";
 import { containsUnsafeText } from "../http/text-input.ts";
 
@@ -84,7 +85,7 @@ export function tokenRoutes(s: Services) {
       const result = await s.refreshTokens.rotate(body.refresh_token, meta);
       if (!result.ok) throw oauthError(400, "invalid_grant", "The refresh token is invalid, expired or revoked.", "INVALID_GRANT");
       const user = await s.db.kysely.selectFrom("user").select(["id", "banned", "banExpires"]).where("id", "=", result.userId).executeTakeFirst();
-      const banned = user?.banned && (!user.banExpires || new Date(user.banExpires).getTime() > Date.now());
+      const banned = user ? isBannedNow(user) : false;
       if (!user || banned) {
         await s.refreshTokens.revokeAllForUser(result.userId, banned ? "banned" : "user_gone");
         throw oauthError(400, "invalid_grant", "The refresh token is invalid, expired or revoked.", "INVALID_GRANT");
@@ -115,7 +116,7 @@ export function tokenRoutes(s: Services) {
       throw oauthError(400, "invalid_grant", "Invalid email or password.", "INVALID_EMAIL_OR_PASSWORD");
     }
     await s.throttle.recordSuccess(email);
-    if (user.banned && (!user.banExpires || new Date(user.banExpires).getTime() > Date.now())) {
+    if (isBannedNow(user)) {
       throw oauthError(403, "access_denied", "This account has been suspended.", "BANNED_USER");
     }
     if (s.config.env.REQUIRE_EMAIL_VERIFICATION && !user.emailVerified) {
