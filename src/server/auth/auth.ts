@@ -21,6 +21,7 @@ import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { hashPassword, verifyPassword } from "./password-hash.ts";
 import { passwordPolicyPlugin } from "./password-policy-plugin.ts";
 import { sessionCapPlugin } from "./session-cap-plugin.ts";
+import { cachedAuthHandler } from "./auth-handler.ts";
 import { CLIENT_IP_HEADER } from "../http/client-ip-header.ts";
 import { accessTokenClaims, JWKS_GRACE_SECONDS } from "../tokens/access-token-claims.ts";
 
@@ -239,7 +240,9 @@ export function createAuth(deps: AuthDeps) {
     ],
   } satisfies BetterAuthOptions;
 
-  return betterAuth(options);
+  const auth = betterAuth(options);
+  const handler = cachedAuthHandler(auth);
+  return Object.assign(auth, { handler, fetch: handler });
 }
 
 export type Auth = ReturnType<typeof createAuth>;

@@ -1,7 +1,17 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from "kysely";
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDatabase,
+  type SqliteDialectConfig,
+} from "kysely";
 import pg from "pg";
 import type { DatabaseConfig } from "../config/index.ts";
 import type { Database } from "./schema.ts";
@@ -44,6 +54,34 @@ export class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/**
+ * Kysely's SQLite driver prepares every query anew; compiling the SQL was about a tenth of a
+ * sign-in's CPU (profiled). The same few dozen statements run all day, so keep them compiled:
+ * better-sqlite3 statements are reusable (`all`/`run` finish before returning; nothing here
+ * streams), and SQLite recompiles one by itself after a schema change. Bounded, least recently
+ * used first out, so SQL with inlined values cannot grow it without end.
+ */
+export function withStatementCache(db: SQLite.Database, max = 256): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        cache.delete(sql); // re-insert: most recently used last
+      } else {
+        stmt = db.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, stmt);
+      return stmt as unknown as ReturnType<SqliteDatabase["prepare"]>;
+    },
+    close() {
+      cache.clear();
+      db.close();
+    },
+  };
+}
+
 /** Open the database named by the config: SQLite (WAL, busy timeout) or a PostgreSQL pool. */
 export function openDatabase(config: DatabaseConfig): Db {
   if (config.kind === "sqlite") {
@@ -54,7 +92,7 @@ export function openDatabase(config: DatabaseConfig): Db {
     sqlite.pragma("busy_timeout = 5000");
     sqlite.pragma("synchronous = NORMAL");
     sqlite.pragma("foreign_keys = ON");
-    const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+    const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
     return {
       kind: "sqlite",
       kysely,
