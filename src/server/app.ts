@@ -42,7 +42,17 @@ export function createApp(s: Services) {
   });
   // GET and HEAD requests have no body here (the Fetch Request drops it), so the limit has nothing
   // to check; asking would build the full Request object on every API read (~10 % of a GET).
-  app.use("/api/*", (c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next)));
+  // A body with a Content-Length is judged by it (Node's parser holds the body to that length);
+  // only chunked bodies are counted as they stream. Hono's bodyLimit looks at `request.body`
+  // first, which turns the socket into web streams even when the length is known.
+  app.use("/api/*", (c, next) => {
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    const length = c.req.header("content-length");
+    if (length !== undefined && c.req.header("transfer-encoding") === undefined && /^\d+$/.test(length)) {
+      return Number(length) > MAX_BODY_BYTES ? limitBody(c, next) : next();
+    }
+    return limitBody(c, next);
+  });
 
   app.route("/", healthRoutes(s));
   app.route("/api/auth", authRoutes(s));

@@ -8,6 +8,7 @@ import { migrateToLatest } from "./db/migrator.ts";
 import { createAuditLog, type AuditLog } from "./audit/audit.ts";
 import { createAuth, type Auth } from "./auth/auth.ts";
 import { createCallerResolver, type CallerResolver } from "./auth/caller.ts";
+import { createPasswordSignIn, type PasswordSignIn } from "./auth/password-sign-in.ts";
 import { createMailer, type Mailer } from "./email/send-email.ts";
 import { tooManyRequests } from "./http/errors.ts";
 import { currentRequest } from "./http/request-context.ts";
@@ -33,6 +34,8 @@ export interface Services {
   logger: Logger;
   db: Db;
   auth: Auth;
+  /** POST /api/auth/sign-in/email in the plain case, without Better Auth's endpoint machinery. */
+  passwordSignIn: PasswordSignIn;
   mailer: Mailer;
   audit: AuditLog;
   counters: CounterStore;
@@ -238,6 +241,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     logger,
     db,
     auth,
+    passwordSignIn: createPasswordSignIn(auth, logger),
     mailer,
     audit,
     counters,

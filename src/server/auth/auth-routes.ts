@@ -17,8 +17,35 @@ import { verifyPassword } from "./password-hash.ts";
  */
 const emailBody = z.object({ email: z.string().max(320) }).loose();
 
+/**
+ * Bodies read, per request. The auth middleware reads each POST body once, straight from the
+ * socket (@hono/node-server reads `text()` without building web streams; a `clone()` built two
+ * and a tee), and the routes reuse it; Better Auth gets a request rebuilt from the same text.
+ */
+const bodies = new WeakMap<Request, { text: string; json: Record<string, unknown> | null }>();
+
 async function readJson(c: Context): Promise<Record<string, unknown> | null> {
-  const text = await c.req.raw.clone().text();
+  const request = c.req.raw;
+  let read = bodies.get(request);
+  if (!read) {
+    const text = await request.text();
+    read = { text, json: null };
+    bodies.set(request, read); // before parsing: a refused body is still not readable twice
+    read.json = parseJson(c, text);
+  }
+  return read.json;
+}
+
+/** The request as Better Auth must see it: with its body, when we have already read it. */
+function requestForBetterAuth(c: Context): Request {
+  const read = bodies.get(c.req.raw);
+  if (!read) return c.req.raw;
+  const headers = new Headers(c.req.raw.headers);
+  headers.delete("content-length");
+  return new Request(c.req.url, { method: c.req.method, headers, body: read.text });
+}
+
+function parseJson(c: Context, text: string): Record<string, unknown> | null {
   if (text.trim() === "") return null;
   // Exactly the media type Better Auth parses as JSON (case-insensitive). Anything else with a
   // body is refused: a form-encoded or "Application/JSON" sign-in used to slip past the
@@ -76,7 +103,7 @@ export function authRoutes(s: Services) {
   const limit = (rule: (typeof RULES)[keyof typeof RULES], key: string) => s.limits.consume(rule, key);
 
   /** Ours first; Better Auth's response is passed through with its errors given our shape. */
-  async function forward(c: Context, request: Request = c.req.raw): Promise<Response> {
+  async function forward(c: Context, request: Request = requestForBetterAuth(c)): Promise<Response> {
     const res = await s.auth.handler(request);
     if (res.status < 400) return res;
     if (currentRequest()?.databaseUnavailable) throw serviceUnavailable();
@@ -118,15 +145,17 @@ export function authRoutes(s: Services) {
       throw tooManyAttempts(throttled.retryAfterSeconds);
     }
     currentRequest()!.verifyingOnly = true;
-    const res = await forward(c);
+    // The plain case without Better Auth's endpoint machinery, same answer (password-sign-in.ts).
+    const fast = await s.passwordSignIn.attempt(c.req.raw, (await readJson(c))!);
+    const res = fast?.response ?? (await forward(c));
     if (res.status === 401) {
       await s.throttle.recordFailure(email);
       await s.audit.record({ type: "sign_in_failed", detail: { method: "password" } });
     } else if (res.status === 200 || res.status === 403) {
       await s.throttle.recordSuccess(email);
       if (res.status === 200) {
-        const data = (await res.clone().json().catch(() => null)) as { user?: { id?: string } } | null;
-        await s.audit.record({ type: "sign_in", userId: data?.user?.id ?? null, detail: { method: "password" } });
+        const userId = fast ? fast.userId : await signedInUserId(res);
+        await s.audit.record({ type: "sign_in", userId, detail: { method: "password" } });
       }
     }
     return res;
@@ -166,7 +195,7 @@ export function authRoutes(s: Services) {
     if (redirectTo !== undefined && !s.isTrustedRedirect(redirectTo)) {
       throw new ApiError(400, "INVALID_REDIRECT", "redirectTo must be a path on this site.");
     }
-    const request = c.req.raw.clone();
+    const request = requestForBetterAuth(c);
     const quota = await s.mailQuota.take("reset", parsed.data.email);
     if (quota.allowed) {
       void s.auth.handler(request).then(
@@ -253,6 +282,11 @@ export function authRoutes(s: Services) {
 
   app.all("*", (c) => forward(c));
   return app;
+}
+
+async function signedInUserId(res: Response): Promise<string | null> {
+  const data = (await res.clone().json().catch(() => null)) as { user?: { id?: string } } | null;
+  return data?.user?.id ?? null;
 }
 
 export function tooManyAttempts(retryAfterSeconds: number) {
