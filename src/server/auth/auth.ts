@@ -95,6 +95,9 @@ export function createAuth(deps: AuthDeps) {
       disableOriginCheck: false,
       // Mail sends never hold the HTTP answer: their timing would tell which accounts exist.
       backgroundTasks: { handler: (p: Promise<unknown>) => void p.catch(() => {}) },
+      // One query for a user and its accounts (sign-in) or a session and its user, instead of
+      // one per table: Better Auth's Kysely adapter joins natively.
+      database: { joins: true },
       cookiePrefix: "better-auth",
     },
     emailAndPassword: {

@@ -12,7 +12,7 @@ function setup() {
     increment: (k, w) => (keysSeen.add(k), inner.increment(k, w)),
     get: (k) => (keysSeen.add(k), inner.get(k)),
     set: (k, c, ttl) => (keysSeen.add(k), inner.set(k, c, ttl)),
-    delete: (k) => (keysSeen.add(k), inner.delete(k)),
+    delete: (...ks) => (ks.forEach((k) => keysSeen.add(k)), inner.delete(...ks)),
   };
   const throttle = createAccountThrottle(store, {}, now);
   return { throttle, keysSeen, advance: (ms: number) => void (t += ms) };

@@ -104,7 +104,7 @@ export function createAccountThrottle(
 
     async recordSuccess(email) {
       const k = keys(email);
-      await Promise.all([store.delete(k.failures), store.delete(k.lock), store.delete(k.level)]);
+      await store.delete(k.failures, k.lock, k.level);
     },
   };
 }

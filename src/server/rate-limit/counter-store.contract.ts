@@ -184,6 +184,16 @@ export function counterStoreContract(
       await expect(store.delete(key("absent"))).resolves.toBeUndefined();
     });
 
+    it("deletes several keys at once, long ones included, and only those", async () => {
+      const [a, b, c] = [key("many-a"), key("many-b") + ":" + "y".repeat(250), key("many-c")];
+      for (const k of [a, b, c]) await store.increment(k, window());
+      await store.delete(a, b, key("many-absent"));
+      expect(await store.get(a)).toBeNull();
+      expect(await store.get(b)).toBeNull();
+      expect((await store.get(c))?.count).toBe(1);
+      await expect(store.delete()).resolves.toBeUndefined();
+    });
+
     it("handles long keys and keys with special characters", async () => {
       const prefix = key("long") + ":" + "x".repeat(250);
       const a = `${prefix}:a`;

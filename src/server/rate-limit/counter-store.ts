@@ -25,7 +25,8 @@ export interface CounterStore {
   get(key: string): Promise<CounterState | null>;
   /** Overwrite `key` with `count`, expiring `ttlMs` from now. */
   set(key: string, count: number, ttlMs: number): Promise<void>;
-  delete(key: string): Promise<void>;
+  /** Remove these keys (one statement or command, however many). */
+  delete(...keys: string[]): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -87,8 +88,8 @@ export function createMemoryCounterStore(now: () => number = () => Date.now()): 
       sweep(t);
       entries.set(key, { count: nonNegativeCount(count), resetAt: t + positiveMs(ttlMs, "ttlMs") });
     },
-    async delete(key) {
-      entries.delete(key);
+    async delete(...keys) {
+      for (const key of keys) entries.delete(key);
     },
     async close() {
       entries.clear();
@@ -153,8 +154,9 @@ export function createSqlCounterStore(db: Kysely<any>, now: () => number = () =>
         insert into rate_limit_counter ("key", "count", reset_at) values (${sqlCounterKey(key)}, ${nonNegativeCount(count)}, ${resetAt})
         on conflict ("key") do update set "count" = excluded."count", reset_at = excluded.reset_at`.execute(db);
     },
-    async delete(key) {
-      await sql`delete from rate_limit_counter where "key" = ${sqlCounterKey(key)}`.execute(db);
+    async delete(...keys) {
+      if (keys.length === 0) return;
+      await sql`delete from rate_limit_counter where "key" in (${sql.join(keys.map(sqlCounterKey))})`.execute(db);
     },
     async purgeExpired() {
       const result = await sql`delete from rate_limit_counter where reset_at < ${clock() - PURGE_GRACE_MS}`.execute(db);
@@ -231,8 +233,9 @@ export function createRedisCounterStore(redis: Redis, prefix = "aibook:rl:", now
     async set(key, count, ttlMs) {
       await redis.set(k(key), nonNegativeCount(count), "PX", positiveMs(ttlMs, "ttlMs"));
     },
-    async delete(key) {
-      await redis.del(k(key));
+    async delete(...keys) {
+      if (keys.length === 0) return;
+      await redis.del(...keys.map(k));
     },
   };
 }
