@@ -241,7 +241,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     logger,
     db,
     auth,
-    passwordSignIn: createPasswordSignIn(auth, logger),
+    passwordSignIn: createPasswordSignIn(auth, db, logger),
     mailer,
     audit,
     counters,

@@ -152,7 +152,7 @@ export function authRoutes(s: Services) {
       await s.throttle.recordFailure(email);
       await s.audit.record({ type: "sign_in_failed", detail: { method: "password" } });
     } else if (res.status === 200 || res.status === 403) {
-      await s.throttle.recordSuccess(email);
+      await s.throttle.recordSuccess(email, throttled);
       if (res.status === 200) {
         const userId = fast ? fast.userId : await signedInUserId(res);
         await s.audit.record({ type: "sign_in", userId, detail: { method: "password" } });

@@ -2,10 +2,11 @@ import { createHmac } from "node:crypto";
 import { getIP } from "@better-auth/core/utils/ip";
 import { BASE_ERROR_CODES } from "@better-auth/core/error";
 import type { BetterAuthPlugin } from "better-auth";
-import { parseUserOutput } from "better-auth/db";
+import { getAuthTables, parseUserOutput } from "better-auth/db";
 import { z } from "zod";
 import type { Logger } from "pino";
 import type { Auth } from "./auth.ts";
+import type { Db } from "../db/index.ts";
 
 /**
  * `POST /api/auth/sign-in/email`, the plain case, without Better Auth's endpoint machinery.
@@ -41,9 +42,45 @@ type AuthContext = Awaited<Auth["$context"]>;
 const ALLOWED_KEYS = new Set(["email", "password", "rememberMe"]);
 const emailFormat = z.email();
 
-export function createPasswordSignIn(auth: Auth, logger: Logger): PasswordSignIn {
+export function createPasswordSignIn(auth: Auth, db: Db, logger: Logger): PasswordSignIn {
   let ready: Promise<AuthContext | null> | undefined;
   const context = () => (ready ??= auth.$context.then((ctx) => (onlyKnownHooks(ctx, logger) ? ctx : null)));
+  let userFields: [string, { type: unknown; fieldName?: string }][] | undefined;
+
+  /**
+   * Better Auth's `findUserByEmail(email, { includeAccounts: true })` and its pick of the
+   * credential account, in one query of ours: through its adapter the same lookup cost more than
+   * a whole sign-in's other queries together (debug formatting, join post-processing). The user
+   * comes out as its adapter shapes it (SQLite's 0/1 and ISO strings become booleans and Dates).
+   */
+  async function findUserWithPassword(ctx: AuthContext, email: string) {
+    const row = await db.kysely
+      .selectFrom("user")
+      .leftJoin("account", (join) =>
+        join.onRef("account.userId", "=", "user.id").onRef("account.accountId", "=", "user.id").on("account.providerId", "=", "credential"),
+      )
+      .selectAll("user")
+      .select("account.password as __credentialPassword")
+      .where("user.email", "=", email.toLowerCase())
+      .executeTakeFirst();
+    if (!row) return null;
+    // Better Auth's own guard against a lookup that matched by collation rather than by value.
+    const normalize = (value: string) => value.normalize("NFC").toLowerCase();
+    if (normalize(row.email) !== normalize(email)) return null;
+    userFields ??= Object.entries(getAuthTables(ctx.options).user!.fields);
+    const raw = row as unknown as Record<string, unknown>;
+    const user: Record<string, unknown> = { id: String(raw.id) };
+    for (const [key, field] of userFields) {
+      let value = raw[field.fieldName ?? key];
+      if (db.kind === "sqlite" && field.type === "date" && typeof value === "string") value = new Date(value);
+      else if (db.kind === "sqlite" && field.type === "boolean" && typeof value === "number") value = value === 1;
+      user[key] = value;
+    }
+    return {
+      user: user as { id: string; emailVerified: boolean; banned?: boolean | null } & Record<string, unknown>,
+      passwordHash: row.__credentialPassword ?? null,
+    };
+  }
 
   return {
     async attempt(request, body) {
@@ -52,18 +89,17 @@ export function createPasswordSignIn(auth: Auth, logger: Logger): PasswordSignIn
       const email = body.email as string;
       const password = body.password as string;
 
-      const found = await ctx.internalAdapter.findUserByEmail(email.toLowerCase(), { includeAccounts: true });
-      const credential = found?.accounts.find((a) => a.providerId === "credential" && a.accountId === found.user.id);
-      if (!found || !credential?.password) {
+      const found = await findUserWithPassword(ctx, email);
+      if (!found?.passwordHash) {
         // Better Auth hashes here so an unknown email costs what a wrong password does.
         await ctx.password.hash(password);
         return { response: apiError(401, "INVALID_EMAIL_OR_PASSWORD"), userId: null };
       }
-      const user = found.user as typeof found.user & { banned?: boolean | null };
+      const { user, passwordHash } = found;
       if (user.banned) return null;
       if (ctx.options.emailAndPassword?.requireEmailVerification && !user.emailVerified) return null;
 
-      if (!(await ctx.password.verify({ hash: credential.password, password }))) {
+      if (!(await ctx.password.verify({ hash: passwordHash, password }))) {
         return { response: apiError(401, "INVALID_EMAIL_OR_PASSWORD"), userId: null };
       }
 
@@ -78,7 +114,7 @@ export function createPasswordSignIn(auth: Auth, logger: Logger): PasswordSignIn
         ...attributes,
         maxAge: ctx.sessionConfig.expiresIn,
       });
-      const payload = { redirect: false, token: session.token, user: parseUserOutput(ctx.options, user) };
+      const payload = { redirect: false, token: session.token, user: parseUserOutput(ctx.options, user as never) };
       const response = new Response(JSON.stringify(payload), {
         status: 200,
         headers: { "content-type": "application/json", "set-cookie": cookie },

@@ -7,15 +7,17 @@ function setup() {
   const now = () => t;
   const inner = createMemoryCounterStore(now);
   const keysSeen = new Set<string>();
-  // Record every key the throttle touches.
+  let writes = 0;
+  // Record every key the throttle touches, and count writes.
   const store: CounterStore = {
-    increment: (k, w) => (keysSeen.add(k), inner.increment(k, w)),
+    increment: (k, w) => (keysSeen.add(k), writes++, inner.increment(k, w)),
     get: (k) => (keysSeen.add(k), inner.get(k)),
-    set: (k, c, ttl) => (keysSeen.add(k), inner.set(k, c, ttl)),
-    delete: (...ks) => (ks.forEach((k) => keysSeen.add(k)), inner.delete(...ks)),
+    getMany: (...ks) => (ks.forEach((k) => keysSeen.add(k)), inner.getMany(...ks)),
+    set: (k, c, ttl) => (keysSeen.add(k), writes++, inner.set(k, c, ttl)),
+    delete: (...ks) => (ks.forEach((k) => keysSeen.add(k)), writes++, inner.delete(...ks)),
   };
   const throttle = createAccountThrottle(store, {}, now);
-  return { throttle, keysSeen, advance: (ms: number) => void (t += ms) };
+  return { throttle, keysSeen, writes: () => writes, advance: (ms: number) => void (t += ms) };
 }
 
 async function fail(throttle: AccountThrottle, email: string, times: number) {
@@ -30,7 +32,7 @@ describe("createAccountThrottle", () => {
   it("9 failures do not lock; the 10th locks for 60 s; unlocked after 60 s", async () => {
     const { throttle, advance } = setup();
     expect(await fail(throttle, EMAIL, 9)).toEqual({ locked: false });
-    expect(await throttle.check(EMAIL)).toEqual({ locked: false });
+    expect(await throttle.check(EMAIL)).toMatchObject({ locked: false });
 
     expect(await throttle.recordFailure(EMAIL)).toEqual({ locked: true, retryAfterSeconds: 60 });
     expect(await throttle.check(EMAIL)).toEqual({ locked: true, retryAfterSeconds: 60 });
@@ -38,7 +40,7 @@ describe("createAccountThrottle", () => {
     advance(59_001);
     expect(await throttle.check(EMAIL)).toEqual({ locked: true, retryAfterSeconds: 1 });
     advance(999);
-    expect(await throttle.check(EMAIL)).toEqual({ locked: false });
+    expect(await throttle.check(EMAIL)).toMatchObject({ locked: false });
   });
 
   it("each failure after a lock expires locks again with the wait doubled, capped at 15 min", async () => {
@@ -48,7 +50,7 @@ describe("createAccountThrottle", () => {
     let wait = 60;
     for (let i = 0; i < 6; i++) {
       advance(wait * 1000);
-      expect(await throttle.check(EMAIL)).toEqual({ locked: false });
+      expect(await throttle.check(EMAIL)).toMatchObject({ locked: false });
       const lock = await throttle.recordFailure(EMAIL);
       expect(lock.locked).toBe(true);
       wait = lock.locked ? lock.retryAfterSeconds : 0;
@@ -63,7 +65,7 @@ describe("createAccountThrottle", () => {
     advance(30_000);
     expect(await throttle.recordFailure(EMAIL)).toEqual({ locked: true, retryAfterSeconds: 30 });
     advance(30_000);
-    expect(await throttle.check(EMAIL)).toEqual({ locked: false });
+    expect(await throttle.check(EMAIL)).toMatchObject({ locked: false });
     expect(await throttle.recordFailure(EMAIL)).toEqual({ locked: true, retryAfterSeconds: 120 });
   });
 
@@ -94,9 +96,34 @@ describe("createAccountThrottle", () => {
     await throttle.recordFailure(EMAIL); // 120 s
     advance(120_000);
     await throttle.recordSuccess(EMAIL);
-    expect(await throttle.check(EMAIL)).toEqual({ locked: false });
+    expect(await throttle.check(EMAIL)).toMatchObject({ locked: false });
     expect(await fail(throttle, EMAIL, 9)).toEqual({ locked: false });
     expect(await throttle.recordFailure(EMAIL)).toEqual({ locked: true, retryAfterSeconds: 60 });
+  });
+
+  it("a success after a clean check writes nothing; after failures it clears them", async () => {
+    const { throttle, writes } = setup();
+    const clean = await throttle.check(EMAIL);
+    expect(clean).toEqual({ locked: false, clean: true });
+    await throttle.recordSuccess(EMAIL, clean);
+    expect(writes()).toBe(0);
+
+    await fail(throttle, EMAIL, 3);
+    const dirty = await throttle.check(EMAIL);
+    expect(dirty).toEqual({ locked: false, clean: false });
+    const before = writes();
+    await throttle.recordSuccess(EMAIL, dirty);
+    expect(writes()).toBe(before + 1);
+    // The three earlier failures are gone: nine more still do not lock.
+    expect(await fail(throttle, EMAIL, 9)).toEqual({ locked: false });
+  });
+
+  it("a failure that races in after a clean check stays counted", async () => {
+    const { throttle } = setup();
+    const checked = await throttle.check(EMAIL);
+    await fail(throttle, EMAIL, 9); // meanwhile, other attempts for this email fail
+    await throttle.recordSuccess(EMAIL, checked);
+    expect(await throttle.recordFailure(EMAIL)).toMatchObject({ locked: true });
   });
 
   it("normalises the email and never stores it raw", async () => {
@@ -122,7 +149,7 @@ describe("createAccountThrottle", () => {
       unknown.push(await throttle.recordFailure("nobody-registered@example.com"));
     }
     expect(unknown).toEqual(known);
-    expect(await throttle.check("bob@example.com")).toEqual({ locked: false });
+    expect(await throttle.check("bob@example.com")).toEqual({ locked: false, clean: true });
   });
 
   it("validates options", () => {

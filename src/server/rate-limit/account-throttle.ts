@@ -22,15 +22,25 @@ export interface ThrottleOptions {
   maxLockMs: number;
 }
 
-export type ThrottleStatus = { locked: false } | { locked: true; retryAfterSeconds: number };
+export type ThrottleStatus =
+  | {
+      locked: false;
+      /** From `check`: no failures counted and no lock level: a success has nothing to clear. */
+      clean?: boolean;
+    }
+  | { locked: true; retryAfterSeconds: number };
 
 export interface AccountThrottle {
   /** Before checking a password: if locked, { locked: true, retryAfterSeconds }. Keyed on the normalised submitted email. */
   check(email: string): Promise<ThrottleStatus>;
   /** After a failed attempt (unknown email or wrong password alike). Returns the lock, if this failure triggered one (or one is in force). */
   recordFailure(email: string): Promise<ThrottleStatus>;
-  /** After a successful sign-in: clears failures and lock level. */
-  recordSuccess(email: string): Promise<void>;
+  /**
+   * After a successful sign-in: clears failures and lock level. Given what `check` saw for this
+   * attempt and it was clean, there is nothing to clear and nothing is written (a failure that
+   * raced in since is a real one and stays counted).
+   */
+  recordSuccess(email: string, checked?: ThrottleStatus): Promise<void>;
 }
 
 export const DEFAULT_THROTTLE_OPTIONS: Readonly<ThrottleOptions> = Object.freeze({
@@ -76,8 +86,10 @@ export function createAccountThrottle(
 
   return {
     async check(email) {
-      const lock = await store.get(keys(email).lock);
-      return lock ? { locked: true, retryAfterSeconds: retryAfter(lock.resetAt) } : { locked: false };
+      const k = keys(email);
+      const [lock, failures, level] = await store.getMany(k.lock, k.failures, k.level);
+      if (lock) return { locked: true, retryAfterSeconds: retryAfter(lock.resetAt) };
+      return { locked: false, clean: !failures && !level };
     },
 
     async recordFailure(email) {
@@ -102,7 +114,8 @@ export function createAccountThrottle(
       return { locked: true, retryAfterSeconds: Math.max(1, Math.ceil(lockMs / 1000)) };
     },
 
-    async recordSuccess(email) {
+    async recordSuccess(email, checked) {
+      if (checked && !checked.locked && checked.clean) return;
       const k = keys(email);
       await store.delete(k.failures, k.lock, k.level);
     },

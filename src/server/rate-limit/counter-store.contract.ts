@@ -184,6 +184,20 @@ export function counterStoreContract(
       await expect(store.delete(key("absent"))).resolves.toBeUndefined();
     });
 
+    it("reads several keys at once, in the order asked, expired and absent ones as null", async () => {
+      const [a, b, gone, none] = [key("gm-a"), key("gm-b") + ":" + "z".repeat(250), key("gm-gone"), key("gm-none")];
+      await store.increment(a, window());
+      await store.set(b, 7, window());
+      await store.set(gone, 2, 1);
+      await passTime(fixture.advance ? 2 : 30);
+      const [ra, rnone, rb, rgone] = await store.getMany(a, none, b, gone);
+      expect(ra?.count).toBe(1);
+      expect(rb?.count).toBe(7);
+      expect(rnone).toBeNull();
+      expect(rgone).toBeNull();
+      expect(await store.getMany()).toEqual([]);
+    });
+
     it("deletes several keys at once, long ones included, and only those", async () => {
       const [a, b, c] = [key("many-a"), key("many-b") + ":" + "y".repeat(250), key("many-c")];
       for (const k of [a, b, c]) await store.increment(k, window());

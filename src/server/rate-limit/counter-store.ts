@@ -23,6 +23,8 @@ export interface CounterStore {
   increment(key: string, windowMs: number, by?: number): Promise<CounterState>;
   /** `null` when absent or expired. */
   get(key: string): Promise<CounterState | null>;
+  /** `get` for several keys in one round trip, in the order asked. */
+  getMany(...keys: string[]): Promise<(CounterState | null)[]>;
   /** Overwrite `key` with `count`, expiring `ttlMs` from now. */
   set(key: string, count: number, ttlMs: number): Promise<void>;
   /** Remove these keys (one statement or command, however many). */
@@ -63,7 +65,7 @@ export function createMemoryCounterStore(now: () => number = () => Date.now()): 
     for (const [key, entry] of entries) if (entry.resetAt <= t) entries.delete(key);
   };
 
-  return {
+  const store: CounterStore = {
     async increment(key, windowMs, by = 1) {
       const window = positiveMs(windowMs, "windowMs");
       const n = positiveCount(by);
@@ -83,6 +85,9 @@ export function createMemoryCounterStore(now: () => number = () => Date.now()): 
       }
       return { ...entry };
     },
+    async getMany(...keys) {
+      return Promise.all(keys.map((key) => store.get(key)));
+    },
     async set(key, count, ttlMs) {
       const t = now();
       sweep(t);
@@ -95,6 +100,7 @@ export function createMemoryCounterStore(now: () => number = () => Date.now()): 
       entries.clear();
     },
   };
+  return store;
 }
 
 // ---------------------------------------------------------------------------
@@ -148,6 +154,14 @@ export function createSqlCounterStore(db: Kysely<any>, now: () => number = () =>
         select "count", reset_at from rate_limit_counter where "key" = ${sqlCounterKey(key)} and reset_at > ${clock()}`.execute(db);
       return rows[0] ? toState(rows[0]) : null;
     },
+    async getMany(...keys) {
+      if (keys.length === 0) return [];
+      const stored = keys.map(sqlCounterKey);
+      const { rows } = await sql<CounterRow & { key: string }>`
+        select "key", "count", reset_at from rate_limit_counter where "key" in (${sql.join(stored)}) and reset_at > ${clock()}`.execute(db);
+      const byKey = new Map(rows.map((row) => [row.key, toState(row)]));
+      return stored.map((k) => byKey.get(k) ?? null);
+    },
     async set(key, count, ttlMs) {
       const resetAt = clock() + positiveMs(ttlMs, "ttlMs");
       await sql`
@@ -187,6 +201,16 @@ if not value then return false end
 return { tonumber(value), redis.call('PTTL', KEYS[1]) }
 `;
 
+/** GET_SCRIPT over every key given. Returns one entry per key: false or { value, pttl }. */
+const GET_MANY_SCRIPT = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local value = redis.call('GET', key)
+  if value then out[i] = { tonumber(value), redis.call('PTTL', key) } else out[i] = false end
+end
+return out
+`;
+
 interface Script {
   source: string;
   sha: string;
@@ -198,14 +222,25 @@ function script(source: string): Script {
 
 const increment = script(INCREMENT_SCRIPT);
 const getWithTtl = script(GET_SCRIPT);
+const getManyWithTtl = script(GET_MANY_SCRIPT);
 
-async function runScript(redis: Redis, s: Script, key: string, ...args: (string | number)[]): Promise<unknown> {
+async function runScript(redis: Redis, s: Script, key: string | string[], ...args: (string | number)[]): Promise<unknown> {
+  const keys = typeof key === "string" ? [key] : key;
   try {
-    return await redis.evalsha(s.sha, 1, key, ...args);
+    return await redis.evalsha(s.sha, keys.length, ...keys, ...args);
   } catch (error) {
-    if (error instanceof Error && error.message.startsWith("NOSCRIPT")) return redis.eval(s.source, 1, key, ...args);
+    if (error instanceof Error && error.message.startsWith("NOSCRIPT")) return redis.eval(s.source, keys.length, ...keys, ...args);
     throw error;
   }
+}
+
+function toRedisState(reply: [number, number] | null, now: () => number): CounterState | null {
+  if (!reply) return null;
+  const count = Number(reply[0]);
+  const pttl = Number(reply[1]);
+  // -2: vanished between calls (cannot happen inside a script); -1: no expiry (foreign key).
+  if (!Number.isFinite(count) || pttl === -2 || pttl === 0) return null;
+  return { count, resetAt: pttl < 0 ? Number.MAX_SAFE_INTEGER : now() + pttl };
 }
 
 /**
@@ -222,13 +257,12 @@ export function createRedisCounterStore(redis: Redis, prefix = "aibook:rl:", now
       return { count: Number(reply[0]), resetAt: now() + Math.max(0, Number(reply[1])) };
     },
     async get(key) {
-      const reply = (await runScript(redis, getWithTtl, k(key))) as [number, number] | null;
-      if (!reply) return null;
-      const count = Number(reply[0]);
-      const pttl = Number(reply[1]);
-      // -2: vanished between calls (cannot happen inside a script); -1: no expiry (foreign key).
-      if (!Number.isFinite(count) || pttl === -2 || pttl === 0) return null;
-      return { count, resetAt: pttl < 0 ? Number.MAX_SAFE_INTEGER : now() + pttl };
+      return toRedisState((await runScript(redis, getWithTtl, k(key))) as [number, number] | null, now);
+    },
+    async getMany(...keys) {
+      if (keys.length === 0) return [];
+      const replies = (await runScript(redis, getManyWithTtl, keys.map(k))) as ([number, number] | false)[];
+      return replies.map((reply) => toRedisState(reply || null, now));
     },
     async set(key, count, ttlMs) {
       await redis.set(k(key), nonNegativeCount(count), "PX", positiveMs(ttlMs, "ttlMs"));

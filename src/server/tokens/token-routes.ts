@@ -115,7 +115,7 @@ export function tokenRoutes(s: Services) {
       await s.audit.record({ type: "sign_in_failed", userId: null, detail: { method: "token" } });
       throw oauthError(400, "invalid_grant", "Invalid email or password.", "INVALID_EMAIL_OR_PASSWORD");
     }
-    await s.throttle.recordSuccess(email);
+    await s.throttle.recordSuccess(email, throttled);
     if (isBannedNow(user)) {
       throw oauthError(403, "access_denied", "This account has been suspended.", "BANNED_USER");
     }
