@@ -16,7 +16,9 @@
  * Options (after `npm run bench --`):
  *   --duration=S       seconds per measurement (default 6)
  *   --rounds=N         interleaved rounds, median taken (default 3)
- *   --connections=N    autocannon connections (default 50)
+ *   --connections=N    autocannon connections for sign-in (default 50)
+ *   --api-connections=N  connections for /health and /api/v1/me (default 200; 50 = the earlier
+ *                      method, see bench/README.md on client wake-ups)
  *   --users=N          accounts signed up and rotated through by the sign-in run (default 50)
  *   --config=off|on|both   RATE_LIMIT of the server(s) measured (default both, interleaved)
  *   --routes=a,b       measure only these of health,jwt,cookie,signIn (e.g. to profile one route);
@@ -46,6 +48,18 @@ const quick = flag("quick");
 const DURATION = Number(option("duration") ?? (quick ? 3 : 6));
 const ROUNDS = Number(option("rounds") ?? (quick ? 2 : 3));
 const CONNECTIONS = Number(option("connections") ?? 50);
+/**
+ * Connections for the API routes (sign-in keeps --connections: it is bound by the hash, and more
+ * would only lengthen its queue). With 50, the load generator slept between responses whenever
+ * the server was slower than it, and on this VM the server then paid to wake it on every
+ * response: `perf` put 16 % of the server's CPU on GET /api/v1/me in `sock_def_readable` ->
+ * `_raw_spin_unlock_irqrestore` (the wake-up of the client's socket), far less on /health, which
+ * kept the client busy. That cost grows as a route gets slower: a property of loopback
+ * benchmarking, not of the route. With 200 the client stays busy on every route, the server's
+ * core stays the bottleneck, and the ratios compare the routes' own work. `--api-connections=50`
+ * gives the earlier method.
+ */
+const API_CONNECTIONS = Number(option("api-connections") ?? 200);
 const USERS = Number(option("users") ?? 50);
 const WARMUP = quick ? 1 : 2;
 const HASH_SECONDS = quick ? 1.5 : 3;
@@ -53,7 +67,7 @@ const CONFIG = option("config") ?? "both";
 const PROFILE = flag("profile");
 const KEEP = flag("keep");
 if (!["off", "on", "both"].includes(CONFIG)) throw new Error("--config must be off, on or both");
-for (const [name, v] of Object.entries({ DURATION, ROUNDS, CONNECTIONS, USERS })) {
+for (const [name, v] of Object.entries({ DURATION, ROUNDS, CONNECTIONS, USERS, API_CONNECTIONS })) {
   if (!Number.isFinite(v) || v <= 0) throw new Error(`bad ${name.toLowerCase()}: ${v}`);
 }
 
@@ -392,7 +406,7 @@ async function measure(s: Server, fx: Fixture, route: RouteName, seconds: number
   const cpuBefore = cpuSeconds(s.child.pid);
   const result = await autocannon({
     url: s.base,
-    connections: CONNECTIONS,
+    connections: route === "signIn" ? CONNECTIONS : API_CONNECTIONS,
     duration: seconds,
     timeout: 30,
     setupClient(client) {
@@ -533,7 +547,7 @@ async function main() {
   if (loadBefore > 0.5) console.log(`  load average ${loadBefore.toFixed(2)} before the run: other processes compete for the cores`);
   console.log(`  NODE_ENV=production, SQLite in ${tmpRoot}, REQUIRE_EMAIL_VERIFICATION=false (accounts usable without mail)`);
   console.log(
-    `  ${CONNECTIONS} connections, ${DURATION} s per measurement after a ${WARMUP} s warm-up (sign-in: until steady), ${ROUNDS} interleaved rounds, median`,
+    `  ${API_CONNECTIONS} connections (sign-in: ${CONNECTIONS}), ${DURATION} s per measurement after a ${WARMUP} s warm-up (sign-in: until steady), ${ROUNDS} interleaved rounds, median`,
   );
 
   for (const rl of configs) await startServer(rl);
@@ -648,7 +662,7 @@ async function main() {
     cpu: os.cpus()[0]?.model ?? null,
     cpusAvailable: machineCpus,
     pinned: pinned ? { server: serverCpu, loadGenerator: benchCpu } : null,
-    settings: { connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds: WARMUP, rounds: ROUNDS, users: USERS },
+    settings: { connections: CONNECTIONS, apiConnections: API_CONNECTIONS, durationSeconds: DURATION, warmupSeconds: WARMUP, rounds: ROUNDS, users: USERS },
     server: { NODE_ENV: "production", database: "sqlite", REQUIRE_EMAIL_VERIFICATION: false, TRUSTED_PROXIES: "127.0.0.1" },
     hashLimit: {
       perCore: hashPerCore,

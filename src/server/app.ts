@@ -45,8 +45,8 @@ export function createApp(s: Services) {
   // A body with a Content-Length is judged by it (Node's parser holds the body to that length);
   // only chunked bodies are counted as they stream. Hono's bodyLimit looks at `request.body`
   // first, which turns the socket into web streams even when the length is known.
-  app.use("/api/*", (c, next) => {
-    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+  // Registered for the methods that carry a body only: on an API read it is not even a layer.
+  app.on(["POST", "PUT", "PATCH", "DELETE"], "/api/*", (c, next) => {
     const length = c.req.header("content-length");
     if (length !== undefined && c.req.header("transfer-encoding") === undefined && /^\d+$/.test(length)) {
       return Number(length) > MAX_BODY_BYTES ? limitBody(c, next) : next();
@@ -57,11 +57,14 @@ export function createApp(s: Services) {
   app.route("/", healthRoutes(s));
   app.route("/api/auth", authRoutes(s));
 
-  app.use("/api/v1/*", (_c, next) => {
-    // Most requests are counted in memory (rate-limit/batched-limiter.ts): no promise to wait for.
-    const counting = s.limits.consumeNow(RULES.api, currentRequest()?.ip ?? "unknown");
-    return counting ? counting.then(next) : next();
-  });
+  // With RATE_LIMIT=off there is nothing to count: no layer at all on every API request.
+  if (s.config.rateLimit) {
+    app.use("/api/v1/*", (_c, next) => {
+      // Most requests are counted in memory (rate-limit/batched-limiter.ts): no promise to wait for.
+      const counting = s.limits.consumeNow(RULES.api, currentRequest()?.ip ?? "unknown");
+      return counting ? counting.then(next) : next();
+    });
+  }
   app.route("/api/v1/auth", tokenRoutes(s));
   app.route("/api/v1/auth", providersRoutes(s.auth, s.config.env.PASSWORD_MIN_LENGTH));
   app.route("/api/v1/book", bookRoutes(book.current));

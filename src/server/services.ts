@@ -41,6 +41,8 @@ export interface Services {
   counters: CounterStore;
   limits: {
     consume(rule: RateRule, key: string): Promise<void>;
+    /** `consume` of several rules in one store write; a 429 when any refuses (the longest wait). */
+    consumeAll(rules: RateRule[], key: string): Promise<void>;
     /** `consume` without a promise when it can decide at once (the /api/v1 rule, counted in memory): the hot path. */
     consumeNow(rule: RateRule, key: string): Promise<void> | undefined;
   };
@@ -113,6 +115,11 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
   const limits = {
     async consume(rule: RateRule, key: string) {
       await limits.consumeNow(rule, key);
+    },
+    async consumeAll(rules: RateRule[], key: string) {
+      if (!config.rateLimit) return;
+      const denied = (await limiter.consumeAll(rules, key)).filter((d) => !d.allowed);
+      if (denied.length) throw tooManyRequests(Math.max(...denied.map((d) => d.retryAfterSeconds)));
     },
     consumeNow(rule: RateRule, key: string): Promise<void> | undefined {
       if (!config.rateLimit) return undefined;

@@ -1,4 +1,3 @@
-import type { Statement } from "better-sqlite3";
 import type { Kysely } from "kysely";
 import type { Db } from "../db/index.ts";
 import type { Database } from "../db/schema.ts";
@@ -33,23 +32,17 @@ export interface PreferencesReader {
 /**
  * `getPreferences` for the hot path (GET /api/v1/me on every page): remembered per user for
  * `ttlMs` (2 s, as the caller's user rows), dropped at once by `forget` (PATCH, and everything
- * that drops the caller cache: merge, deletion, sign-out...); on a miss, SQLite reads through
- * one statement prepared once instead of building and preparing the query each time.
- * Another process sharing the database sees a change within `ttlMs`.
+ * that drops the caller cache: merge, deletion, sign-out...). Another process sharing the
+ * database sees a change within `ttlMs`.
  */
 export function preferencesReader(db: Db, options: { ttlMs?: number; maxEntries?: number; now?: () => number } = {}): PreferencesReader {
   const ttl = options.ttlMs ?? 2_000;
   const maxEntries = options.maxEntries ?? 50_000;
   const now = options.now ?? (() => Date.now());
   const cache = new Map<string, { value: Preferences; at: number }>();
-  const sqlite = db.sqlite;
-  let select: Statement<[string], PreferencesRow> | undefined; // prepared on first use (after migrations)
-  const load = sqlite
-    ? async (userId: string) => {
-        select ??= sqlite.prepare<[string], PreferencesRow>("select theme, language, notify_product from user_preferences where user_id = ?");
-        return fromRow(select.get(userId));
-      }
-    : (userId: string) => getPreferences(db.kysely, userId);
+  // Through Kysely, so a miss waits its turn on SQLite's one connection like every query (a raw
+  // statement of its own could read another request's transaction before it committed).
+  const load = (userId: string) => getPreferences(db.kysely, userId);
   async function loadAndRemember(userId: string): Promise<Preferences> {
     const value = await load(userId);
     // Shared between requests: frozen, so no caller can change what the next one sees.

@@ -6,6 +6,7 @@ import { ApiError, defaultCode, errorBody } from "../http/errors.ts";
 import { currentRequest } from "../http/request-context.ts";
 import { serviceUnavailable } from "../db/unavailable.ts";
 import { RULES } from "../rate-limit/rules.ts";
+import type { RateRule } from "../rate-limit/rate-limiter.ts";
 import { containsUnsafeText, displayNameProblem, isUnsafeText, MAX_EMAIL_LENGTH } from "../http/text-input.ts";
 import { verifyPassword } from "./password-hash.ts";
 
@@ -98,6 +99,19 @@ function isHttpUrl(value: unknown): boolean {
 
 const sha = (s: string) => createHash("sha256").update(s).digest("base64url");
 
+/**
+ * Routes with a stricter per-IP rule on top of RULES.auth (POST). Anonymous readers are
+ * accounts too (rows, sessions): one IP makes them no faster than sign-ups.
+ */
+const STRICTER_RULES: Record<string, RateRule> = {
+  "/api/auth/sign-in/email": RULES.signIn,
+  "/api/auth/sign-in/anonymous": RULES.signUp,
+  "/api/auth/sign-up/email": RULES.signUp,
+  "/api/auth/send-verification-email": RULES.mail,
+  "/api/auth/request-password-reset": RULES.mail,
+  "/api/auth/forget-password": RULES.mail,
+};
+
 export function authRoutes(s: Services) {
   const app = new Hono();
   const limit = (rule: (typeof RULES)[keyof typeof RULES], key: string) => s.limits.consume(rule, key);
@@ -122,7 +136,10 @@ export function authRoutes(s: Services) {
 
   app.use("*", async (c, next) => {
     const ip = currentRequest()?.ip ?? "unknown";
-    await limit(RULES.auth, ip);
+    // The per-IP rule of every auth route and, where there is one, the stricter rule of this
+    // route: counted together, one store write per request.
+    const stricter = c.req.method === "POST" ? STRICTER_RULES[c.req.path] : undefined;
+    await (stricter ? s.limits.consumeAll([RULES.auth, stricter], ip) : limit(RULES.auth, ip));
     // NUL in a query value reaches Better Auth's token lookups (PostgreSQL: a 500).
     if (Object.values(c.req.queries()).some((vs) => vs.some(isUnsafeText))) throw unsafeTextError();
     // Malformed JSON → 400 before Better Auth sees it. OAuth callbacks may be form posts (form_post).
@@ -134,8 +151,6 @@ export function authRoutes(s: Services) {
   });
 
   app.post("/sign-in/email", async (c) => {
-    const ip = currentRequest()!.ip;
-    await limit(RULES.signIn, ip);
     const body = emailBody.safeParse(await readJson(c));
     if (!body.success) return forward(c);
     const email = body.data.email;
@@ -161,19 +176,8 @@ export function authRoutes(s: Services) {
     return res;
   });
 
-  // Anonymous readers are accounts too (rows, sessions): limit how fast one IP makes them.
-  app.post("/sign-in/anonymous", async (c) => {
-    await limit(RULES.signUp, currentRequest()!.ip);
-    return forward(c);
-  });
-
-  app.post("/sign-up/email", async (c) => {
-    await limit(RULES.signUp, currentRequest()!.ip);
-    return forward(c);
-  });
 
   app.post("/send-verification-email", async (c) => {
-    await limit(RULES.mail, currentRequest()!.ip);
     const body = emailBody.safeParse(await readJson(c));
     if (body.success) {
       const decision = await s.mailQuota.take("verify", body.data.email);
@@ -186,7 +190,6 @@ export function authRoutes(s: Services) {
   // Same answer, same time, whether or not the account exists (ASVS 6.3.8): the work happens
   // after the response, so neither status, body nor timing tells.
   const resetRequest = async (c: Context) => {
-    await limit(RULES.mail, currentRequest()!.ip);
     const parsed = z
       .object({ email: z.email().max(320), redirectTo: z.string().max(2048).optional() })
       .safeParse(await readJson(c));

@@ -11,6 +11,7 @@ function setup() {
   // Record every key the throttle touches, and count writes.
   const store: CounterStore = {
     increment: (k, w) => (keysSeen.add(k), writes++, inner.increment(k, w)),
+    incrementMany: (list) => (list.forEach((e) => keysSeen.add(e.key)), writes++, inner.incrementMany(list)),
     get: (k) => (keysSeen.add(k), inner.get(k)),
     getMany: (...ks) => (ks.forEach((k) => keysSeen.add(k)), inner.getMany(...ks)),
     set: (k, c, ttl) => (keysSeen.add(k), writes++, inner.set(k, c, ttl)),

@@ -43,7 +43,7 @@ interface KeyState {
   flushing?: Promise<void>;
 }
 
-export interface BatchedRateLimiter extends RateLimiter {
+export interface BatchedRateLimiter extends Pick<RateLimiter, "consume"> {
   /** `consume`, answering without a promise when the request is counted in memory (most of them). */
   consumeNow(rule: RateRule, key: string): LimitDecision | Promise<LimitDecision>;
 }

@@ -184,6 +184,27 @@ export function counterStoreContract(
       await expect(store.delete(key("absent"))).resolves.toBeUndefined();
     });
 
+    it("increments several keys at once, each in its own window, results in the order given", async () => {
+      const [a, b, c] = [key("im-a"), key("im-b") + ":" + "w".repeat(250), key("im-c")];
+      await store.increment(b, window());
+      await store.increment(b, window());
+      const first = await store.incrementMany([
+        { key: a, windowMs: window() },
+        { key: b, windowMs: window() },
+        { key: c, windowMs: window() * 2 },
+      ]);
+      expect(first.map((s) => s.count)).toEqual([1, 3, 1]);
+      expect(first[2]!.resetAt - first[0]!.resetAt).toBeGreaterThanOrEqual(window() - 1000);
+      const second = await store.incrementMany([
+        { key: c, windowMs: window() },
+        { key: a, windowMs: window() },
+      ]);
+      expect(second.map((s) => s.count)).toEqual([2, 2]);
+      // The same key twice counts twice.
+      expect((await store.incrementMany([{ key: a, windowMs: window() }, { key: a, windowMs: window() }])).map((s) => s.count)).toEqual([3, 4]);
+      expect(await store.incrementMany([])).toEqual([]);
+    });
+
     it("reads several keys at once, in the order asked, expired and absent ones as null", async () => {
       const [a, b, gone, none] = [key("gm-a"), key("gm-b") + ":" + "z".repeat(250), key("gm-gone"), key("gm-none")];
       await store.increment(a, window());

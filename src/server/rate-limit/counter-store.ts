@@ -21,6 +21,8 @@ export interface CounterStore {
    * now+windowMs. (`by` > 1: a batch of requests counted in-process, see batched-limiter.ts.)
    */
   increment(key: string, windowMs: number, by?: number): Promise<CounterState>;
+  /** `increment` of several distinct keys at once (SQL: one statement), results in the order given. */
+  incrementMany(entries: { key: string; windowMs: number }[]): Promise<CounterState[]>;
   /** `null` when absent or expired. */
   get(key: string): Promise<CounterState | null>;
   /** `get` for several keys in one round trip, in the order asked. */
@@ -75,6 +77,9 @@ export function createMemoryCounterStore(now: () => number = () => Date.now()): 
       const next = entry && entry.resetAt > t ? { count: entry.count + n, resetAt: entry.resetAt } : { count: n, resetAt: t + window };
       entries.set(key, next);
       return { ...next };
+    },
+    async incrementMany(list) {
+      return Promise.all(list.map((e) => store.increment(e.key, e.windowMs)));
     },
     async get(key) {
       const entry = entries.get(key);
@@ -148,6 +153,31 @@ export function createSqlCounterStore(db: Kysely<any>, now: () => number = () =>
       const row = rows[0];
       if (!row) throw new Error("rate_limit_counter upsert returned no row");
       return toState(row);
+    },
+    async incrementMany(list) {
+      if (list.length === 0) return [];
+      const t = clock();
+      const stored = list.map((e) => sqlCounterKey(e.key));
+      // PostgreSQL refuses one statement that updates a row twice: repeated keys go one by one.
+      if (new Set(stored).size !== stored.length) {
+        const out: CounterState[] = [];
+        for (const e of list) out.push(await this.increment(e.key, e.windowMs));
+        return out;
+      }
+      const values = list.map((e, i) => sql`(${stored[i]}, ${1}, ${t + positiveMs(e.windowMs, "windowMs")})`);
+      // The upsert of `increment`, for every row in one statement (one write, one commit).
+      const { rows } = await sql<CounterRow & { key: string }>`
+        insert into rate_limit_counter ("key", "count", reset_at) values ${sql.join(values)}
+        on conflict ("key") do update set
+          "count" = case when rate_limit_counter.reset_at <= ${t} then excluded."count" else rate_limit_counter."count" + excluded."count" end,
+          reset_at = case when rate_limit_counter.reset_at <= ${t} then excluded.reset_at else rate_limit_counter.reset_at end
+        returning "key", "count", reset_at`.execute(db);
+      const byKey = new Map(rows.map((row) => [row.key, toState(row)]));
+      return stored.map((k) => {
+        const state = byKey.get(k);
+        if (!state) throw new Error("rate_limit_counter upsert returned no row");
+        return state;
+      });
     },
     async get(key) {
       const { rows } = await sql<CounterRow>`
@@ -255,6 +285,9 @@ export function createRedisCounterStore(redis: Redis, prefix = "aibook:rl:", now
       const window = positiveMs(windowMs, "windowMs");
       const reply = (await runScript(redis, increment, k(key), window, positiveCount(by))) as [number, number];
       return { count: Number(reply[0]), resetAt: now() + Math.max(0, Number(reply[1])) };
+    },
+    async incrementMany(list) {
+      return Promise.all(list.map((e) => this.increment(e.key, e.windowMs)));
     },
     async get(key) {
       return toRedisState((await runScript(redis, getWithTtl, k(key))) as [number, number] | null, now);
