@@ -18,8 +18,8 @@ import {
   type TestResponse,
 } from "../support/instance.ts";
 
-/** Tables garbage must never change. security_event (audit) and rate_limit_counter (throttle) may grow. */
-const PROTECTED_TABLES = ["user", "account", "session", "verification", "user_preferences", "refresh_token"] as const;
+/** Tables garbage must never change. security_event (audit) and rate_limit_counter (throttle, chat quotas) may grow. */
+const PROTECTED_TABLES = ["user", "account", "session", "verification", "user_preferences", "refresh_token", "chat", "message"] as const;
 
 type Snapshot = Record<string, string[]>;
 
@@ -71,7 +71,7 @@ function expectPrototypeClean() {
  * What a string field means, which decides which odd values are garbage there:
  * an injection string is a fine *name* or *new password*, but never a valid email or token.
  */
-type FieldKind = "email" | "name" | "password-check" | "password-new" | "token" | "opaque-token" | "enum";
+type FieldKind = "email" | "name" | "password-check" | "password-new" | "token" | "opaque-token" | "enum" | "text";
 
 const ODD = {
   "lone surrogate": "\ud800",
@@ -85,6 +85,8 @@ const ODD = {
 const embeddedOdd = (kind: FieldKind, odd: string): string[] => {
   if (kind === "email") return [odd, `x${odd}y@example.com`];
   if (kind === "name") return [odd, `Bob${odd}gnp.exe`].filter((v) => odd !== ODD["zero-width joiners"] || v === odd);
+  // Free text (a question, a chat title) may carry joiners and direction marks among visible
+  // characters (Arabic, emoji sequences): alone, they are an empty message.
   return [odd];
 };
 
@@ -118,6 +120,9 @@ describe.each(DB_KINDS)("bad input on %s", (kind) => {
   beforeAll(async () => {
     t = await createTestInstance(kind, { RATE_LIMIT: "off" });
     user = await t.signedInUser({ name: "Garbage Target" });
+    const chat = await user.client.post("/api/v1/chats", { title: "Garbage chat" });
+    expect(chat.status).toBe(201);
+    const chatId = chat.json.id as string;
     unverifiedEmail = uniqueEmail("unverified");
     const res = await t.client().post("/api/auth/sign-up/email", { name: "Not Yet", email: unverifiedEmail, password: STRONG_PASSWORD });
     expect(res.status).toBe(200);
@@ -228,6 +233,36 @@ describe.each(DB_KINDS)("bad input on %s", (kind) => {
         emptyIsGarbage: true,
       },
       {
+        method: "POST",
+        path: "/api/v1/chats",
+        auth: true,
+        valid: () => ({ title: "A new chat" }),
+        required: [],
+        strings: { title: "text" },
+        others: { id: ["someone-elses-chat"], ownerId: ["x"] },
+        emptyIsGarbage: false,
+      },
+      {
+        method: "PATCH",
+        path: `/api/v1/chats/${chatId}`,
+        auth: true,
+        valid: () => ({ title: "Renamed chat" }),
+        required: ["title"],
+        strings: { title: "text" },
+        others: { ownerId: ["x"] },
+        emptyIsGarbage: true,
+      },
+      {
+        method: "POST",
+        path: `/api/v1/chats/${chatId}/messages`,
+        auth: true,
+        valid: () => ({ content: "What is physical AI?" }),
+        required: ["content"],
+        strings: { content: "text" },
+        others: { role: ["assistant"] },
+        emptyIsGarbage: true,
+      },
+      {
         method: "PATCH",
         path: "/api/v1/me/preferences",
         auth: true,
@@ -281,7 +316,7 @@ describe.each(DB_KINDS)("bad input on %s", (kind) => {
           withField(`${field} with ${name}${value === odd ? "" : " (embedded)"}`, field, value);
         }
       }
-      if (fieldKind !== "name" && fieldKind !== "password-new" && fieldKind !== "opaque-token") {
+      if (fieldKind !== "name" && fieldKind !== "password-new" && fieldKind !== "opaque-token" && fieldKind !== "text") {
         for (const sqli of SQL_INJECTION) withField(`${field} = SQL ${sqli}`, field, sqli);
       }
       for (const nosql of NOSQL_INJECTION) withField(`${field} = NoSQL ${JSON.stringify(nosql)}`, field, nosql);

@@ -5,6 +5,7 @@ import type { Services } from "../services.ts";
 import { ApiError } from "../http/errors.ts";
 import { currentRequest } from "../http/request-context.ts";
 import { jsonBody } from "../http/validate.ts";
+import { hasVisibleText } from "../http/text-input.ts";
 import type { ChatStore } from "./chat-store.ts";
 import { decodeCursor, toChatView } from "./chat-store.ts";
 import { citationOf, type BookIndex } from "./retrieval.ts";
@@ -22,6 +23,13 @@ export interface ChatDeps {
 }
 
 const idParam = z.string().min(1).max(64);
+/** A title shows something (not only spaces or invisible characters) and fits the sidebar. */
+const chatTitle = z
+  .string()
+  .trim()
+  .max(120)
+  .refine(hasVisibleText, "Enter a title with at least one visible character.")
+  .refine((t) => !/[\p{Cc}\u2028\u2029]/u.test(t), "Titles cannot contain control characters.");
 const notFound = () => new ApiError(404, "CHAT_NOT_FOUND", "No such chat.");
 
 export function chatRoutes(s: Services, deps: ChatDeps) {
@@ -68,7 +76,7 @@ export function chatRoutes(s: Services, deps: ChatDeps) {
   }
 
   app.post("/", async (c) => {
-    const body = c.req.header("content-length") === "0" || !c.req.header("content-type") ? {} : await jsonBody(c, z.object({ title: z.string().trim().min(1).max(120).optional() }).strict());
+    const body = c.req.header("content-length") === "0" || !c.req.header("content-type") ? {} : await jsonBody(c, z.object({ title: chatTitle.optional() }).strict());
     const chat = await store.create(c.get("caller").userId, body.title);
     return c.json(chat, 201);
   });
@@ -90,7 +98,7 @@ export function chatRoutes(s: Services, deps: ChatDeps) {
 
   app.patch("/:id", async (c) => {
     const chat = await ownedChat(c);
-    const { title } = await jsonBody(c, z.object({ title: z.string().trim().min(1).max(120) }).strict());
+    const { title } = await jsonBody(c, z.object({ title: chatTitle }).strict());
     await store.rename(c.get("caller").userId, chat.id, title);
     const updated = await store.find(c.get("caller").userId, chat.id);
     return c.json(toChatView(updated!));
@@ -150,7 +158,7 @@ export function chatRoutes(s: Services, deps: ChatDeps) {
     const chat = await ownedChat(c);
     const { content } = await jsonBody(c, messageBody);
     const question = content.trim();
-    if (!question) throw new ApiError(400, "MESSAGE_EMPTY", "Write a question first.");
+    if (!hasVisibleText(question)) throw new ApiError(400, "MESSAGE_EMPTY", "Write a question first.");
     if ([...question].length > deps.limits.maxChars) {
       throw new ApiError(400, "MESSAGE_TOO_LONG", `Messages are limited to ${deps.limits.maxChars} characters.`, { maxChars: deps.limits.maxChars });
     }

@@ -45,6 +45,11 @@ export const MAX_NAME_LENGTH = 100;
 const FORBIDDEN_IN_NAME = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 const INVISIBLE = /[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{M}]/gu;
 
+/** True when `text` shows something: not only spaces, marks, joiners or direction controls. */
+export function hasVisibleText(text: string): boolean {
+  return text.replace(INVISIBLE, "") !== "";
+}
+
 /** null when `name` is acceptable as a display name, else a message saying why not. */
 export function displayNameProblem(name: string): string | null {
   const trimmed = name.trim();

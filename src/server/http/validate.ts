@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import { ApiError } from "./errors.ts";
+import { containsUnsafeText } from "./text-input.ts";
 
 /**
  * Read and validate a JSON body with a zod schema. Malformed JSON, a non-object, or a
@@ -17,6 +18,10 @@ export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Prom
     value = JSON.parse(await c.req.text());
   } catch {
     throw new ApiError(400, "INVALID_JSON", "The request body is not valid JSON.");
+  }
+  // NUL reaches PostgreSQL as a 500; an unpaired surrogate is silently rewritten on the way.
+  if (containsUnsafeText(value)) {
+    throw new ApiError(400, "INVALID_CHARACTERS", "The request contains characters that are not allowed (NUL or unpaired surrogates).");
   }
   const result = schema.safeParse(value);
   if (!result.success) {
