@@ -248,7 +248,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     logger,
     db,
     auth,
-    passwordSignIn: createPasswordSignIn(auth, db, logger),
+    passwordSignIn: createPasswordSignIn(auth, db, logger, { absoluteSessionMs: config.env.SESSION_ABSOLUTE_DAYS * 86_400_000 }),
     mailer,
     audit,
     counters,

@@ -162,6 +162,34 @@ describe.each(DB_KINDS)("sign-in fast path on %s", (kind) => {
     }
   });
 
+  it("refuses the session when a ban lands while the password is being checked (ASVS 8.3.1)", async () => {
+    const u = await t.signedInUser();
+    const sessions = () => t.services.db.kysely.selectFrom("session").select("id").where("userId", "=", u.userId).execute();
+    const before = (await sessions()).length;
+    const ctx = await t.services.auth.$context;
+    const verify = ctx.password.verify;
+    ctx.password.verify = async (args) => {
+      const ok = await verify(args);
+      // An admin bans the account right now, between our read of the user and the insert.
+      await t.services.db.kysely
+        .updateTable("user")
+        .set({ banned: kind === "postgres" ? true : (1 as never) })
+        .where("id", "=", u.userId)
+        .execute();
+      ctx.password.verify = verify;
+      return ok;
+    };
+    try {
+      const res = await t.client().post("/api/auth/sign-in/email", { email: u.email, password: u.password });
+      expect(res.status).toBe(403);
+      expect(res.json.code).toBe("BANNED_USER");
+      expect(res.headers.getSetCookie().some((c) => c.includes("session_token=") && !/max-age=0/i.test(c))).toBe(false);
+      expect(await sessions()).toHaveLength(before);
+    } finally {
+      ctx.password.verify = verify;
+    }
+  });
+
   it("leaves banned and unverified accounts to Better Auth, which refuses them (ASVS 6.4.x)", async () => {
     const banned = await t.signedInUser();
     await t.services.db.kysely
@@ -224,7 +252,7 @@ describe("sign-in fast path: what it does not know, it does not skip", () => {
     const logger = pino({ level: "warn" }, { write: (line: string) => void logged.push(JSON.parse(line)) });
     const plugins = [{ id: "audit-everything", hooks: { before: [{ matcher: (c: { path: string }) => c.path.startsWith("/sign-in"), handler: () => {} }] } }];
     const auth = { $context: Promise.resolve({ options: { plugins } }) } as unknown as Auth;
-    const fast = createPasswordSignIn(auth, {} as never, logger);
+    const fast = createPasswordSignIn(auth, {} as never, logger, { absoluteSessionMs: 86_400_000 });
     const request = new Request(`${BASE_URL}/api/auth/sign-in/email`, { method: "POST" });
     expect(await fast.attempt(request, { email: "a@example.com", password: "x" })).toBeNull();
     expect(JSON.stringify(logged)).toContain("audit-everything:before");

@@ -2,7 +2,10 @@ import { createHmac } from "node:crypto";
 import { getIP } from "@better-auth/core/utils/ip";
 import { BASE_ERROR_CODES } from "@better-auth/core/error";
 import type { BetterAuthPlugin } from "better-auth";
-import { getAuthTables, parseUserOutput } from "better-auth/db";
+import { getAuthTables } from "better-auth/db";
+import { generateId } from "@better-auth/core/utils/id";
+import { sql } from "kysely";
+import { cappedExpiry } from "./session-cap-plugin.ts";
 import { z } from "zod";
 import type { Logger } from "pino";
 import type { Auth } from "./auth.ts";
@@ -42,10 +45,47 @@ type AuthContext = Awaited<Auth["$context"]>;
 const ALLOWED_KEYS = new Set(["email", "password", "rememberMe"]);
 const emailFormat = z.email();
 
-export function createPasswordSignIn(auth: Auth, db: Db, logger: Logger): PasswordSignIn {
+export function createPasswordSignIn(auth: Auth, db: Db, logger: Logger, options: { absoluteSessionMs: number }): PasswordSignIn {
   let ready: Promise<AuthContext | null> | undefined;
-  const context = () => (ready ??= auth.$context.then((ctx) => (onlyKnownHooks(ctx, logger) ? ctx : null)));
+  let ownSessions = false;
+  const context = () =>
+    (ready ??= auth.$context.then((ctx) => {
+      if (!onlyKnownHooks(ctx, logger)) return null;
+      ownSessions = onlyKnownSessionHooks(ctx);
+      return ctx;
+    }));
   let userFields: [string, { type: unknown; fieldName?: string }][] | undefined;
+  let hiddenUserFields: string[] | undefined;
+
+  /** `parseUserOutput`: the user without the fields its schema keeps out of answers (returned: false). */
+  function withoutHiddenFields(ctx: AuthContext, user: Record<string, unknown>) {
+    hiddenUserFields ??= Object.entries(getAuthTables(ctx.options).user!.fields)
+      .filter(([, field]) => field.returned === false)
+      .map(([key]) => key);
+    const out = { ...user };
+    for (const key of hiddenUserFields) delete out[key];
+    return out;
+  }
+
+  /**
+   * `internalAdapter.createSession(userId, false, { ipAddress, userAgent })` with the database
+   * hooks this configuration has (onlyKnownSessionHooks): the admin plugin's ban check, made part
+   * of the insert itself (no row if the user is banned by now), and our absolute cap. Better
+   * Auth's ids and token (32 characters, a-z A-Z 0-9), its expiry, its column values.
+   */
+  async function insertSession(ctx: AuthContext, userId: string, ipAddress: string, userAgent: string) {
+    const createdAt = new Date();
+    const expiresAt = cappedExpiry(createdAt, new Date(createdAt.getTime() + ctx.sessionConfig.expiresIn * 1000), options.absoluteSessionMs);
+    const session = { id: generateId(32), token: generateId(32), userId, expiresAt, createdAt, updatedAt: createdAt, ipAddress, userAgent };
+    const date = (d: Date) => (db.kind === "sqlite" ? d.toISOString() : d);
+    const notBanned = db.kind === "sqlite" ? sql`coalesce("banned", 0) = 0` : sql`coalesce("banned", false) = false`;
+    const at = db.kind === "sqlite" ? (d: Date) => sql`${date(d)}` : (d: Date) => sql`${d}::timestamptz`;
+    const result = await sql`
+      insert into "session" ("id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent")
+      select ${session.id}, ${session.token}, "id", ${at(expiresAt)}, ${at(createdAt)}, ${at(createdAt)}, ${ipAddress}, ${userAgent}
+      from "user" where "id" = ${userId} and ${notBanned}`.execute(db.kysely);
+    return Number(result.numAffectedRows ?? 0n) === 1 ? session : ("banned" as const);
+  }
 
   /**
    * Better Auth's `findUserByEmail(email, { includeAccounts: true })` and its pick of the
@@ -103,10 +143,13 @@ export function createPasswordSignIn(auth: Auth, db: Db, logger: Logger): Passwo
         return { response: apiError(401, "INVALID_EMAIL_OR_PASSWORD"), userId: null };
       }
 
-      const session = await ctx.internalAdapter.createSession(user.id, false, {
-        ipAddress: getIP(request.headers, ctx.options) || "",
-        userAgent: request.headers.get("user-agent") || "",
-      });
+      const ipAddress = getIP(request.headers, ctx.options) || "";
+      const userAgent = request.headers.get("user-agent") || "";
+      const session = ownSessions
+        ? await insertSession(ctx, user.id, ipAddress, userAgent)
+        : await ctx.internalAdapter.createSession(user.id, false, { ipAddress, userAgent });
+      // Banned since we read the row (ours), or a hook said no (Better Auth's): its answer.
+      if (session === "banned") return null;
       if (!session) return { response: apiError(401, "FAILED_TO_CREATE_SESSION"), userId: null };
 
       const { name, attributes } = ctx.authCookies.sessionToken;
@@ -114,7 +157,7 @@ export function createPasswordSignIn(auth: Auth, db: Db, logger: Logger): Passwo
         ...attributes,
         maxAge: ctx.sessionConfig.expiresIn,
       });
-      const payload = { redirect: false, token: session.token, user: parseUserOutput(ctx.options, user as never) };
+      const payload = { redirect: false, token: session.token, user: withoutHiddenFields(ctx, user) };
       const response = new Response(JSON.stringify(payload), {
         status: 200,
         headers: { "content-type": "application/json", "set-cookie": cookie },
@@ -170,6 +213,22 @@ function onlyKnownHooks(ctx: AuthContext, logger: Logger): boolean {
   const unexpected = found.filter((h) => !EXPECTED_HOOKS.has(h));
   if (unexpected.length) logger.warn({ hooks: unexpected }, "sign-in fast path off: Better Auth would run hooks it does not know");
   return unexpected.length === 0;
+}
+
+/**
+ * The session hooks this configuration has: the admin plugin's ban check and our cap (both in
+ * `insertSession`). The other plugins' `init` adds no database hook (jwt, anonymous: context only;
+ * the password policy: the hash functions). Any other plugin with an `init`, a session hook in
+ * the options, or a custom id generator: Better Auth creates the session.
+ */
+const PLUGINS_WITHOUT_SESSION_HOOKS = new Set(["jwt", "anonymous", "aibook-password-policy", "aibook-events", "admin", "aibook-session-cap"]);
+
+function onlyKnownSessionHooks(ctx: AuthContext): boolean {
+  const options = ctx.options as { databaseHooks?: { session?: { create?: unknown } }; advanced?: { generateId?: unknown; database?: { generateId?: unknown } } };
+  if (options.databaseHooks?.session?.create) return false;
+  if (options.advanced?.generateId !== undefined || options.advanced?.database?.generateId !== undefined) return false;
+  if ((ctx.options as { secondaryStorage?: unknown }).secondaryStorage) return false;
+  return ((ctx.options.plugins ?? []) as BetterAuthPlugin[]).every((p) => !p.init || PLUGINS_WITHOUT_SESSION_HOOKS.has(p.id));
 }
 
 function apiError(status: number, code: keyof typeof BASE_ERROR_CODES): Response {

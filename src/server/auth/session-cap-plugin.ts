@@ -9,6 +9,12 @@ import type { BetterAuthPlugin } from "better-auth";
  * (It used to wrap `internalAdapter.findSession` in `init`, but Better Auth builds a new internal
  * adapter after the plugins' `init` run, so the wrapper never took effect.)
  */
+/** `expiresAt`, held to at most `createdAt + capMs`. */
+export function cappedExpiry(createdAt: Date, expiresAt: Date, capMs: number): Date {
+  const cap = createdAt.getTime() + capMs;
+  return expiresAt.getTime() <= cap ? expiresAt : new Date(cap);
+}
+
 export function sessionCapPlugin(options: { absoluteSeconds: number }) {
   const capMs = options.absoluteSeconds * 1000;
   const ms = (v: Date | string | number) => new Date(v).getTime();
@@ -21,9 +27,10 @@ export function sessionCapPlugin(options: { absoluteSeconds: number }) {
             session: {
               create: {
                 async before(session) {
-                  const cap = ms(session.createdAt ?? Date.now()) + capMs;
-                  if (ms(session.expiresAt) <= cap) return;
-                  return { data: { ...session, expiresAt: new Date(cap) } };
+                  const createdAt = new Date(session.createdAt ?? Date.now());
+                  const expiresAt = cappedExpiry(createdAt, new Date(session.expiresAt), capMs);
+                  if (expiresAt.getTime() === ms(session.expiresAt)) return;
+                  return { data: { ...session, expiresAt } };
                 },
               },
               update: {
