@@ -15,13 +15,14 @@ import type { Db } from "../db/index.ts";
  * `POST /api/auth/sign-in/email`, the plain case, without Better Auth's endpoint machinery.
  *
  * A sign-in should cost its password hash and little else (issue 2: sign-ins >= 0.8 x the
- * hash-only limit). Through Better Auth each one also paid about 1.5 ms of JavaScript on top of
+ * hash-only limit). Through Better Auth each one also paid about 2 ms of JavaScript on top of
  * the 8 ms hash: endpoint context, body validation, hook pipeline, the anonymous plugin's
- * session lookup, webcrypto for one HMAC. Here the same steps run directly, with Better Auth's
- * own parts wherever they carry meaning: its user lookup, its session creation (so its database
- * hooks still run: the admin plugin's ban check, our absolute-lifetime cap), its IP rule, its
- * user output filter and error codes. The answer, cookie and session row are the ones Better
- * Auth would give: test/integration/sign-in-fast-path.test.ts compares the two side by side.
+ * session lookup, adapter machinery, webcrypto for one HMAC. Here the same steps run directly,
+ * with Better Auth's parts wherever they carry meaning: its IP rule, its user schema, its error
+ * codes, its id format; the session row is written as its `createSession` writes it, with the
+ * database hooks this configuration has (the admin plugin's ban check, inside the insert; our
+ * absolute cap). The answer, cookie and session row are the ones Better Auth would give:
+ * test/integration/sign-in-fast-path.test.ts compares the two side by side.
  *
  * Only the plain case comes here; anything else returns `null` before any password work, and
  * Better Auth answers as before:
