@@ -38,7 +38,11 @@ export function cachedAuthHandler(auth: AuthLike): (request: Request) => Promise
     return async (request: Request): Promise<Response> => await runWithAdapter(ctx.adapter, () => handler(request));
   };
   return async (request) => {
-    built ??= build();
+    // A failed start (database unreachable) is not remembered: the next request tries again.
+    built ??= build().catch((err: unknown) => {
+      built = undefined;
+      throw err;
+    });
     const handle = await built;
     return handle(request);
   };

@@ -176,7 +176,6 @@ export function authRoutes(s: Services) {
     return res;
   });
 
-
   app.post("/send-verification-email", async (c) => {
     const body = emailBody.safeParse(await readJson(c));
     if (body.success) {

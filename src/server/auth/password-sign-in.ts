@@ -241,7 +241,7 @@ function apiError(status: number, code: keyof typeof BASE_ERROR_CODES): Response
 }
 
 /** better-call's signed cookie value: `value.base64(HMAC-SHA256(secret, value))`, URI-encoded. */
-export function signCookieValue(value: string, secret: string): string {
+function signCookieValue(value: string, secret: string): string {
   return encodeURIComponent(`${value}.${createHmac("sha256", secret).update(value).digest("base64")}`);
 }
 
