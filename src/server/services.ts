@@ -48,7 +48,11 @@ export interface Services {
   };
   throttle: AccountThrottle;
   mailQuota: { take(kind: string, email: string): Promise<{ allowed: boolean; retryAfterSeconds: number }> };
-  usedTokens: { claim(purpose: string, token: string, expiresAt: number): Promise<boolean> };
+  usedTokens: {
+    claim(purpose: string, token: string, expiresAt: number): Promise<boolean>;
+    /** Undo a claim whose use did not go through (Better Auth refused the link). */
+    release(purpose: string, token: string): Promise<void>;
+  };
   refreshTokens: RefreshTokenService;
   verifier: AccessTokenVerifier;
   callers: CallerResolver;
@@ -150,6 +154,9 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
         .onConflict((oc) => oc.column("token_hash").doNothing())
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+    },
+    async release(purpose: string, token: string) {
+      await db.kysely.deleteFrom("used_token").where("token_hash", "=", sha(`${purpose}:${token}`)).execute();
     },
   };
 

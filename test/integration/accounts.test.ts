@@ -593,6 +593,27 @@ describe.each(DB_KINDS)("accounts on %s", (kind) => {
   // ------------------------------------------------------- 6. change email
 
   describe("change email", () => {
+    it("6.4.1 a confirmation link opened while signed in as someone else is refused, and still works for its owner", async () => {
+      const u = await t.signedInUser({ name: "Owner" });
+      const other = await t.signedInUser({ name: "Someone Else" });
+      const newEmail = uniqueEmail("moved");
+      const since = Date.now();
+      expect((await u.client.post("/api/auth/change-email", { newEmail, callbackURL: "/settings" })).status).toBe(200);
+      const confirmLink = t.mail.linkFrom(await t.mail.waitFor(u.email, { subject: CHANGE_EMAIL, since }), "/api/auth/verify-email");
+
+      // Regression: the link was marked used before Better Auth refused it, so its owner got TOKEN_ALREADY_USED.
+      const wrongBrowser = await other.client.get(confirmLink);
+      expect(wrongBrowser.status).toBe(302);
+      expect(new URL(wrongBrowser.headers.get("location")!, BASE_URL).searchParams.get("error")).toBe("INVALID_USER");
+
+      const owner = await u.client.get(confirmLink);
+      expect(owner.status).toBe(302);
+      expect(owner.headers.get("location")).toBe("/settings");
+      const again = await u.client.get(confirmLink);
+      expect(new URL(again.headers.get("location")!, BASE_URL).searchParams.get("error")).toBe("TOKEN_ALREADY_USED");
+      await t.mail.waitFor(newEmail, { subject: VERIFY, since });
+    });
+
     it("6.3.7/7.5.1 takes effect only after the OLD address confirms, then the NEW address verifies", async () => {
       const u = await t.signedInUser({ name: "Mover" });
       const newEmail = uniqueEmail("moved");

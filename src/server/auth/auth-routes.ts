@@ -213,11 +213,16 @@ export function authRoutes(s: Services) {
   app.post("/forget-password", resetRequest);
 
   // Better Auth's verification links are stateless JWTs, valid until they expire; we make each
-  // usable once (ASVS 6.4.1) by recording its hash before Better Auth acts on it.
+  // usable once (ASVS 6.4.1) by recording its hash before Better Auth acts on it (so two
+  // requests at once cannot both use it), and giving it back when Better Auth refuses it: an
+  // email-change confirmation opened in a browser signed in as someone else is refused
+  // (INVALID_USER) and must still work for its owner afterwards.
   app.get("/verify-email", async (c) => {
     const token = c.req.query("token");
+    let claimed = false;
     if (token && token.length <= 4096) {
       const fresh = await s.usedTokens.claim("verify-email", token, Date.now() + 2 * 86_400_000);
+      claimed = fresh;
       if (!fresh) {
         const callbackURL = c.req.query("callbackURL");
         if (callbackURL && s.isTrustedRedirect(callbackURL)) {
@@ -228,7 +233,9 @@ export function authRoutes(s: Services) {
         throw new ApiError(400, "TOKEN_ALREADY_USED", "This link has already been used.");
       }
     }
-    return forward(c);
+    const res = await forward(c);
+    if (claimed && refused(res)) await s.usedTokens.release("verify-email", token!);
+    return res;
   });
 
   // "Password OR a confirmation email": Better Auth 1.7 mails a confirmation even when the right
@@ -284,6 +291,18 @@ export function authRoutes(s: Services) {
 
   app.all("*", (c) => forward(c));
   return app;
+}
+
+/** Better Auth said no: an error status, or its redirect to the callback with `?error=`. */
+function refused(res: Response): boolean {
+  if (res.status >= 400) return true;
+  const location = res.status >= 300 && res.status < 400 ? res.headers.get("location") : null;
+  if (!location) return false;
+  try {
+    return new URL(location, "http://x").searchParams.has("error");
+  } catch {
+    return false;
+  }
 }
 
 async function signedInUserId(res: Response): Promise<string | null> {
