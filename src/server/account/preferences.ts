@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Db } from "../db/index.ts";
+import { isFresh } from "../auth/caller.ts";
 import type { Database } from "../db/schema.ts";
 import { DEFAULT_PREFERENCES, type Preferences, type PreferencesPatch } from "../../shared/preferences.ts";
 
@@ -54,7 +55,7 @@ export function preferencesReader(db: Db, options: { ttlMs?: number; maxEntries?
   }
   function readNow(userId: string): Preferences | Promise<Preferences> {
     const hit = cache.get(userId);
-    return hit && now() - hit.at < ttl ? hit.value : loadAndRemember(userId);
+    return hit && isFresh(hit.at, now(), ttl) ? hit.value : loadAndRemember(userId);
   }
   return {
     readNow,

@@ -77,6 +77,13 @@ export interface CallerResolverOptions {
   now?: () => number;
 }
 
+/**
+ * A cache entry taken at `at` is fresh for `ttl` ms, and not at all once the clock reads earlier
+ * than `at`: set back (NTP step, a VM resumed), "now - at" is negative and looked fresh until the
+ * clock caught up again, hours later, keeping a revoked session or a ban unseen.
+ */
+export const isFresh = (at: number, now: number, ttl: number) => now >= at && now - at < ttl;
+
 const toMs = (v: Date | string | number | null | undefined): number | null =>
   v === null || v === undefined ? null : v instanceof Date ? v.getTime() : typeof v === "number" ? v : new Date(v).getTime();
 
@@ -113,7 +120,7 @@ export function createCallerResolver(options: CallerResolverOptions) {
   /** The cached profile while it is fresh (no promise: the hot path), else undefined. */
   function freshUser(userId: string): CachedUser | undefined {
     const cached = users.get(userId);
-    return cached && now() - cached.cachedAt < ttl ? cached : undefined;
+    return cached && isFresh(cached.cachedAt, now(), ttl) ? cached : undefined;
   }
 
   async function loadUser(userId: string): Promise<CachedUser | null> {
@@ -156,7 +163,7 @@ export function createCallerResolver(options: CallerResolverOptions) {
    */
   function fromSessionCookieCached(token: string): Caller | null | undefined {
     const s = sessions.get(token);
-    if (!s || now() - s.cachedAt >= ttl) return undefined;
+    if (!s || !isFresh(s.cachedAt, now(), ttl)) return undefined;
     const t = now();
     if (s.expiresAt <= t || t - s.createdAt > options.absoluteSessionMs) return null;
     const atCap = s.expiresAt >= s.createdAt + options.absoluteSessionMs;
@@ -169,7 +176,7 @@ export function createCallerResolver(options: CallerResolverOptions) {
 
   async function fromSessionCookie(c: Context, token: string): Promise<Caller | null> {
     let s = sessions.get(token);
-    if (!s || now() - s.cachedAt >= ttl) {
+    if (!s || !isFresh(s.cachedAt, now(), ttl)) {
       const row = await db
         .selectFrom("session")
         .select(["id", "userId", "expiresAt", "createdAt", "updatedAt"])

@@ -92,7 +92,8 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
 
   async function keyFor(kid: string): Promise<KeyObject | undefined> {
     let entry = keys.get(kid);
-    if (!entry && now() - lastLoad >= reloadInterval) {
+    // A clock set back is not "still within the cooldown": reload.
+    if (!entry && (now() - lastLoad >= reloadInterval || now() < lastLoad)) {
       await reload();
       entry = keys.get(kid);
     }
