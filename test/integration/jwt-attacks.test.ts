@@ -373,6 +373,7 @@ describe.each(DB_KINDS)("JWT attacks against /api/v1/me on %s", (kind) => {
   it("9.1.3 an unknown-kid flood does not turn into a JWKS reload storm", async () => {
     const db = t.services.db.kysely;
     const spy = vi.spyOn(db, "selectFrom");
+    const started = Date.now();
     try {
       const client = t.client();
       for (let round = 0; round < 4; round++) {
@@ -386,8 +387,8 @@ describe.each(DB_KINDS)("JWT attacks against /api/v1/me on %s", (kind) => {
         for (const res of batch) expectRejected(res, "random kid");
       }
       const jwksReads = spy.mock.calls.filter(([table]) => String(table) === "jwks").length;
-      // At most one reload per 30 s window, however many unknown kids arrive.
-      expect(jwksReads).toBeLessThanOrEqual(1);
+      // At most one reload a second, however many unknown kids arrive (200 here).
+      expect(jwksReads).toBeLessThanOrEqual(1 + Math.floor((Date.now() - started) / 1000));
       // Known keys keep working during the flood.
       expect((await me(validToken)).status).toBe(200);
       // The spy does see the verifier's reads (so the bound above is not vacuous).

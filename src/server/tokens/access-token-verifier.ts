@@ -56,7 +56,9 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
   const now = options.now ?? (() => Date.now()); // read at call time (test clocks, clock changes)
   const maxLength = options.maxTokenLength ?? 8192;
   const cacheSize = options.cacheSize ?? 10_000;
-  const reloadInterval = options.reloadIntervalMs ?? 30_000;
+  // Once a second at most: a random-kid flood costs one small indexed read a second, and a key
+  // another process has just created is trusted here within a second (it was 30 s).
+  const reloadInterval = options.reloadIntervalMs ?? 1_000;
   const keyGrace = options.keyGraceMs ?? JWKS_GRACE_SECONDS * 1000;
   let keys = new Map<string, { key: KeyObject; retiresAt: number }>();
   let lastLoad = -Infinity;
