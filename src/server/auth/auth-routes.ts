@@ -8,6 +8,7 @@ import { serviceUnavailable } from "../db/unavailable.ts";
 import { RULES } from "../rate-limit/rules.ts";
 import type { RateRule } from "../rate-limit/rate-limiter.ts";
 import { containsUnsafeText, displayNameProblem, isUnsafeText, MAX_EMAIL_LENGTH } from "../http/text-input.ts";
+import { unsafeTextError } from "../http/validate.ts";
 import { verifyPassword } from "./password-hash.ts";
 
 /**
@@ -66,9 +67,6 @@ function parseJson(c: Context, text: string): Record<string, unknown> | null {
   if (containsUnsafeText(value)) throw unsafeTextError();
   return value as Record<string, unknown>;
 }
-
-const unsafeTextError = () =>
-  new ApiError(400, "INVALID_CHARACTERS", "The request contains characters that are not allowed (NUL or unpaired surrogates).");
 
 /** Field checks Better Auth does not make, on every JSON body it receives through us. */
 function checkFields(path: string, body: Record<string, unknown>) {

@@ -42,27 +42,35 @@ export interface PasswordSignIn {
 }
 
 type AuthContext = Awaited<Auth["$context"]>;
+type UserField = [string, { type: unknown; fieldName?: string; returned?: boolean }];
+interface Setup {
+  ctx: AuthContext;
+  /** Our one-statement session insert (else Better Auth's createSession). */
+  ownSessions: boolean;
+  userFields: UserField[];
+  hiddenUserFields: string[];
+}
 
 const ALLOWED_KEYS = new Set(["email", "password", "rememberMe"]);
 const emailFormat = z.email();
 
 export function createPasswordSignIn(auth: Auth, db: Db, logger: Logger, options: { absoluteSessionMs: number }): PasswordSignIn {
-  let ready: Promise<AuthContext | null> | undefined;
-  let ownSessions = false;
-  const context = () =>
+  /** What the configuration decides, worked out once: null when the path is off. */
+  let ready: Promise<Setup | null> | undefined;
+  const setup = () =>
     (ready ??= auth.$context.then((ctx) => {
       if (!onlyKnownHooks(ctx, logger)) return null;
-      ownSessions = onlyKnownSessionHooks(ctx);
-      return ctx;
+      const userFields = Object.entries(getAuthTables(ctx.options).user!.fields) as UserField[];
+      return {
+        ctx,
+        ownSessions: onlyKnownSessionHooks(ctx),
+        userFields,
+        hiddenUserFields: userFields.filter(([, field]) => field.returned === false).map(([key]) => key),
+      };
     }));
-  let userFields: [string, { type: unknown; fieldName?: string }][] | undefined;
-  let hiddenUserFields: string[] | undefined;
 
   /** `parseUserOutput`: the user without the fields its schema keeps out of answers (returned: false). */
-  function withoutHiddenFields(ctx: AuthContext, user: Record<string, unknown>) {
-    hiddenUserFields ??= Object.entries(getAuthTables(ctx.options).user!.fields)
-      .filter(([, field]) => field.returned === false)
-      .map(([key]) => key);
+  function withoutHiddenFields({ hiddenUserFields }: Setup, user: Record<string, unknown>) {
     const out = { ...user };
     for (const key of hiddenUserFields) delete out[key];
     return out;
@@ -94,7 +102,7 @@ export function createPasswordSignIn(auth: Auth, db: Db, logger: Logger, options
    * a whole sign-in's other queries together (debug formatting, join post-processing). The user
    * comes out as its adapter shapes it (SQLite's 0/1 and ISO strings become booleans and Dates).
    */
-  async function findUserWithPassword(ctx: AuthContext, email: string) {
+  async function findUserWithPassword({ userFields }: Setup, email: string) {
     const row = await db.kysely
       .selectFrom("user")
       .leftJoin("account", (join) =>
@@ -108,7 +116,6 @@ export function createPasswordSignIn(auth: Auth, db: Db, logger: Logger, options
     // Better Auth's own guard against a lookup that matched by collation rather than by value.
     const normalize = (value: string) => value.normalize("NFC").toLowerCase();
     if (normalize(row.email) !== normalize(email)) return null;
-    userFields ??= Object.entries(getAuthTables(ctx.options).user!.fields);
     const raw = row as unknown as Record<string, unknown>;
     const user: Record<string, unknown> = { id: String(raw.id) };
     for (const [key, field] of userFields) {
@@ -125,12 +132,13 @@ export function createPasswordSignIn(auth: Auth, db: Db, logger: Logger, options
 
   return {
     async attempt(request, body) {
-      const ctx = await context();
-      if (!ctx || !isPlain(ctx, request, body)) return null;
+      const ready = await setup();
+      if (!ready || !isPlain(ready.ctx, request, body)) return null;
+      const { ctx } = ready;
       const email = body.email as string;
       const password = body.password as string;
 
-      const found = await findUserWithPassword(ctx, email);
+      const found = await findUserWithPassword(ready, email);
       if (!found?.passwordHash) {
         // Better Auth hashes here so an unknown email costs what a wrong password does.
         await ctx.password.hash(password);
@@ -146,7 +154,7 @@ export function createPasswordSignIn(auth: Auth, db: Db, logger: Logger, options
 
       const ipAddress = getIP(request.headers, ctx.options) || "";
       const userAgent = request.headers.get("user-agent") || "";
-      const session = ownSessions
+      const session = ready.ownSessions
         ? await insertSession(ctx, user.id, ipAddress, userAgent)
         : await ctx.internalAdapter.createSession(user.id, false, { ipAddress, userAgent });
       // Banned since we read the row (ours), or a hook said no (Better Auth's): its answer.
@@ -158,7 +166,7 @@ export function createPasswordSignIn(auth: Auth, db: Db, logger: Logger, options
         ...attributes,
         maxAge: ctx.sessionConfig.expiresIn,
       });
-      const payload = { redirect: false, token: session.token, user: withoutHiddenFields(ctx, user) };
+      const payload = { redirect: false, token: session.token, user: withoutHiddenFields(ready, user) };
       const response = new Response(JSON.stringify(payload), {
         status: 200,
         headers: { "content-type": "application/json", "set-cookie": cookie },

@@ -21,8 +21,8 @@ export interface CounterStore {
    * now+windowMs. (`by` > 1: a batch of requests counted in-process, see batched-limiter.ts.)
    */
   increment(key: string, windowMs: number, by?: number): Promise<CounterState>;
-  /** `increment` of several distinct keys at once (SQL: one statement), results in the order given. */
-  incrementMany(entries: { key: string; windowMs: number }[]): Promise<CounterState[]>;
+  /** `increment` of several keys at once (SQL: one statement), results in the order given. */
+  incrementMany(entries: { key: string; windowMs: number; by?: number }[]): Promise<CounterState[]>;
   /** `null` when absent or expired. */
   get(key: string): Promise<CounterState | null>;
   /** `get` for several keys in one round trip, in the order asked. */
@@ -79,7 +79,7 @@ export function createMemoryCounterStore(now: () => number = () => Date.now()): 
       return { ...next };
     },
     async incrementMany(list) {
-      return Promise.all(list.map((e) => store.increment(e.key, e.windowMs)));
+      return Promise.all(list.map((e) => store.increment(e.key, e.windowMs, e.by)));
     },
     async get(key) {
       const entry = entries.get(key);
@@ -137,22 +137,10 @@ function toState(row: CounterRow): CounterState {
 export function createSqlCounterStore(db: Kysely<any>, now: () => number = () => Date.now()): SqlCounterStore {
   const clock = () => Math.floor(now());
 
-  return {
+  const store: SqlCounterStore = {
     async increment(key, windowMs, by = 1) {
-      const window = positiveMs(windowMs, "windowMs");
-      const n = positiveCount(by);
-      const t = clock();
-      const k = sqlCounterKey(key);
-      // One atomic upsert: restarts the window if expired, else adds n.
-      const { rows } = await sql<CounterRow>`
-        insert into rate_limit_counter ("key", "count", reset_at) values (${k}, ${n}, ${t + window})
-        on conflict ("key") do update set
-          "count" = case when rate_limit_counter.reset_at <= ${t} then excluded."count" else rate_limit_counter."count" + excluded."count" end,
-          reset_at = case when rate_limit_counter.reset_at <= ${t} then excluded.reset_at else rate_limit_counter.reset_at end
-        returning "count", reset_at`.execute(db);
-      const row = rows[0];
-      if (!row) throw new Error("rate_limit_counter upsert returned no row");
-      return toState(row);
+      const [state] = await store.incrementMany([{ key, windowMs, by }]);
+      return state!;
     },
     async incrementMany(list) {
       if (list.length === 0) return [];
@@ -161,11 +149,12 @@ export function createSqlCounterStore(db: Kysely<any>, now: () => number = () =>
       // PostgreSQL refuses one statement that updates a row twice: repeated keys go one by one.
       if (new Set(stored).size !== stored.length) {
         const out: CounterState[] = [];
-        for (const e of list) out.push(await this.increment(e.key, e.windowMs));
+        for (const e of list) out.push(await store.increment(e.key, e.windowMs, e.by));
         return out;
       }
-      const values = list.map((e, i) => sql`(${stored[i]}, ${1}, ${t + positiveMs(e.windowMs, "windowMs")})`);
-      // The upsert of `increment`, for every row in one statement (one write, one commit).
+      const values = list.map((e, i) => sql`(${stored[i]}, ${positiveCount(e.by ?? 1)}, ${t + positiveMs(e.windowMs, "windowMs")})`);
+      // One atomic upsert for every row (one write, one commit): a row whose window has expired
+      // restarts at its count, else the count is added.
       const { rows } = await sql<CounterRow & { key: string }>`
         insert into rate_limit_counter ("key", "count", reset_at) values ${sql.join(values)}
         on conflict ("key") do update set
@@ -180,9 +169,8 @@ export function createSqlCounterStore(db: Kysely<any>, now: () => number = () =>
       });
     },
     async get(key) {
-      const { rows } = await sql<CounterRow>`
-        select "count", reset_at from rate_limit_counter where "key" = ${sqlCounterKey(key)} and reset_at > ${clock()}`.execute(db);
-      return rows[0] ? toState(rows[0]) : null;
+      const [state] = await store.getMany(key);
+      return state ?? null;
     },
     async getMany(...keys) {
       if (keys.length === 0) return [];
@@ -207,6 +195,7 @@ export function createSqlCounterStore(db: Kysely<any>, now: () => number = () =>
       return Number(result.numAffectedRows ?? 0n);
     },
   };
+  return store;
 }
 
 // ---------------------------------------------------------------------------
@@ -224,14 +213,7 @@ end
 return { count, ttl }
 `;
 
-/** GET + PTTL atomically. Returns false when absent. */
-const GET_SCRIPT = `
-local value = redis.call('GET', KEYS[1])
-if not value then return false end
-return { tonumber(value), redis.call('PTTL', KEYS[1]) }
-`;
-
-/** GET_SCRIPT over every key given. Returns one entry per key: false or { value, pttl }. */
+/** GET + PTTL atomically, for every key given. Returns one entry per key: false (absent) or { value, pttl }. */
 const GET_MANY_SCRIPT = `
 local out = {}
 for i, key in ipairs(KEYS) do
@@ -251,7 +233,6 @@ function script(source: string): Script {
 }
 
 const increment = script(INCREMENT_SCRIPT);
-const getWithTtl = script(GET_SCRIPT);
 const getManyWithTtl = script(GET_MANY_SCRIPT);
 
 async function runScript(redis: Redis, s: Script, key: string | string[], ...args: (string | number)[]): Promise<unknown> {
@@ -280,17 +261,18 @@ function toRedisState(reply: [number, number] | null, now: () => number): Counte
 export function createRedisCounterStore(redis: Redis, prefix = "aibook:rl:", now: () => number = () => Date.now()): CounterStore {
   const k = (key: string) => prefix + key;
 
-  return {
+  const store: CounterStore = {
     async increment(key, windowMs, by = 1) {
       const window = positiveMs(windowMs, "windowMs");
       const reply = (await runScript(redis, increment, k(key), window, positiveCount(by))) as [number, number];
       return { count: Number(reply[0]), resetAt: now() + Math.max(0, Number(reply[1])) };
     },
     async incrementMany(list) {
-      return Promise.all(list.map((e) => this.increment(e.key, e.windowMs)));
+      return Promise.all(list.map((e) => store.increment(e.key, e.windowMs, e.by)));
     },
     async get(key) {
-      return toRedisState((await runScript(redis, getWithTtl, k(key))) as [number, number] | null, now);
+      const [state] = await store.getMany(key);
+      return state ?? null;
     },
     async getMany(...keys) {
       if (keys.length === 0) return [];
@@ -305,4 +287,5 @@ export function createRedisCounterStore(redis: Redis, prefix = "aibook:rl:", now
       await redis.del(...keys.map(k));
     },
   };
+  return store;
 }
