@@ -158,6 +158,8 @@ async function startServer(rateLimit: boolean): Promise<Server> {
     DATABASE_URL: "",
     REDIS_URL: "",
     SMTP_URL: "",
+    // No mail leaves the bench: production needs this opt-in to write it to the outbox.
+    ALLOW_OUTBOX_EMAIL: "true",
     RESEND_API_KEY: "",
     OPENAI_API_KEY: "",
     ADMIN_EMAILS: "",

@@ -5,6 +5,7 @@ import { ApiError, errorBody, sendError } from "./http/errors.ts";
 import { isDatabaseUnavailable, serviceUnavailable } from "./db/unavailable.ts";
 import { securityHeaders } from "./http/security-headers.ts";
 import { edge } from "./http/edge.ts";
+import { crossSiteGuard } from "./http/cross-site.ts";
 import { currentRequest } from "./http/request-context.ts";
 import { RULES } from "./rate-limit/rules.ts";
 import { authRoutes } from "./auth/auth-routes.ts";
@@ -32,7 +33,7 @@ export function createApp(s: Services) {
     onLoad: (b) => s.indexBook([...b.chapters]),
   });
 
-  app.use("*", edge(s.config.env.TRUSTED_PROXIES));
+  app.use("*", edge(s.config.env.TRUSTED_PROXIES, s.config.env.IPV6_RATE_LIMIT_PREFIX));
   // Before securityHeaders, so its SVG-only CSP is what leaves the server for book images.
   app.use("/book-assets/*", assetPolicy());
   app.use("*", securityHeaders({ hsts: s.config.production && s.config.secureCookies }));
@@ -54,6 +55,9 @@ export function createApp(s: Services) {
     return limitBody(c, next);
   });
 
+  // Our own routes with a cookie: same origin and JSON only (Better Auth's routes check their own).
+  app.on(["POST", "PUT", "PATCH", "DELETE"], "/api/v1/*", crossSiteGuard(s.config.trustedOrigins));
+
   app.route("/", healthRoutes(s));
   app.route("/api/auth", authRoutes(s));
 
@@ -61,7 +65,7 @@ export function createApp(s: Services) {
   if (s.config.rateLimit) {
     app.use("/api/v1/*", (_c, next) => {
       // Most requests are counted in memory (rate-limit/batched-limiter.ts): no promise to wait for.
-      const counting = s.limits.consumeNow(RULES.api, currentRequest()?.ip ?? "unknown");
+      const counting = s.limits.consumeNow(RULES.api, currentRequest()?.limitKey ?? "unknown");
       return counting ? counting.then(next) : next();
     });
   }

@@ -18,6 +18,8 @@ import { createRateLimiter } from "./rate-limit/rate-limiter.ts";
 import type { RateRule } from "./rate-limit/rate-limiter.ts";
 import { MAIL_PER_ADDRESS_WINDOW_MS, RULES } from "./rate-limit/rules.ts";
 import { createBatchedRateLimiter } from "./rate-limit/batched-limiter.ts";
+import { createRedirectCheck } from "./http/redirect.ts";
+import { createAccessTokenCutoff } from "./tokens/access-token-cutoff.ts";
 import { createAccessTokenVerifier, type AccessTokenVerifier } from "./tokens/access-token-verifier.ts";
 import { createRefreshTokenService, type RefreshTokenService } from "./tokens/refresh-tokens.ts";
 import { promoteConfiguredAdmins } from "./account/admin-emails.ts";
@@ -168,6 +170,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
       resendApiKey: config.env.RESEND_API_KEY,
       resendBaseUrl: config.env.RESEND_BASE_URL,
       outboxDir: path.join(config.dataDir, "outbox"),
+      logOutboxLinks: !config.production,
       logger,
     });
   const audit = createAuditLog(db.kysely, logger);
@@ -180,6 +183,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     onReuse: ({ userId, familyId }) => audit.record({ type: "token_refresh_reuse", userId, detail: { familyId } }),
   });
 
+  const accessTokenCutoff = createAccessTokenCutoff(db.kysely);
   let callers: CallerResolver | undefined;
   const anonymous = createAnonymousMerger({ db: db.kysely, logger, audit, forgetUser: (userId) => callers?.forgetUser(userId) });
   const auth = createAuth({
@@ -194,6 +198,10 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
       return (await mailQuota.take(kind, email)).allowed;
     },
     revokeRefreshTokens: (userId, reason) => refreshTokens.revokeAllForUser(userId, reason),
+    async cutAccessTokens(userId) {
+      await accessTokenCutoff.cut(userId);
+      callers?.forgetUser(userId); // after the write: a reload in between would cache the old cutoff
+    },
     forgetUser: (userId) => callers?.forgetUser(userId),
     onEmailVerified: (user) => promoteConfiguredAdmins(db.kysely, config.env.ADMIN_EMAILS, audit, user.email),
   });
@@ -239,16 +247,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
   // Accounts listed in ADMIN_EMAILS that are already verified become admins at start.
   await promoteConfiguredAdmins(db.kysely, config.env.ADMIN_EMAILS, audit);
 
-  const trustedOrigins = new Set(config.trustedOrigins.map((o) => new URL(o).origin));
-  function isTrustedRedirect(url: string): boolean {
-    // Relative paths only when they cannot be read as protocol-relative ("//evil") (ASVS 3.7.2).
-    if (url.startsWith("/")) return !url.startsWith("//") && !url.startsWith("/\\");
-    try {
-      return trustedOrigins.has(new URL(url).origin);
-    } catch {
-      return false;
-    }
-  }
+  const isTrustedRedirect = createRedirectCheck(config.baseURL, config.trustedOrigins);
 
   return {
     config,

@@ -240,6 +240,52 @@ describe("a guest chats beside a chapter", () => {
   });
 });
 
+describe("someone else's verification link (ASVS 3.5.3, 8.2.2)", () => {
+  it("a guest who opens an attacker's link stays the same guest with their chats; the page says the address is verified and offers to sign in", async () => {
+    // The attacker signs up with their own mailbox and keeps the link.
+    const attacker = { email: uniqueEmail("attacker"), password: STRONG_PASSWORD };
+    const since = Date.now();
+    const signUp = await fetch(`${app.url}/api/auth/sign-up/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: app.url },
+      body: JSON.stringify({ name: "Attacker", ...attacker }),
+    });
+    expect(signUp.status).toBe(200);
+    const link = app.mail.linkFrom(await app.mail.waitFor(attacker.email, { subject: /verify/i, since }), "/api/auth/verify-email");
+
+    // A guest chats beside a chapter.
+    const { page } = await device({ viewport: DESKTOP });
+    await page.goto(`/read/${book.chapters[1]!.slug}`);
+    await openPanel(page);
+    await ask(page, BALANCE_QUESTION);
+    await waitForAnswer(page, 0);
+    const whoAmI = () => page.evaluate(() => fetch("/api/v1/me").then((r) => r.json() as Promise<{ id: string; isAnonymous: boolean }>));
+    const chats = () => page.evaluate(() => fetch("/api/v1/chats").then((r) => r.json() as Promise<{ chats: { id: string }[] }>));
+    const guest = await whoAmI();
+    expect(guest.isAnonymous).toBe(true);
+    const guestChats = (await chats()).chats.map((c) => c.id);
+    expect(guestChats).toHaveLength(1);
+
+    // The guest opens the attacker's link (a top-level navigation carries the Lax cookie).
+    await page.goto(link);
+    await shows(h1(page, "Email verified"));
+    await shows(page.getByText(/does not sign you in/));
+    await shows(page.getByRole("button", { name: "Sign in" }));
+    await axeCheck(page, "verified elsewhere");
+    expect(await whoAmI()).toMatchObject({ id: guest.id, isAnonymous: true });
+    expect((await chats()).chats.map((c) => c.id)).toEqual(guestChats);
+
+    // The attacker, signed in, finds nothing of the guest's.
+    const token = await fetch(`${app.url}/api/v1/auth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ grant_type: "password", ...attacker }),
+    }).then((r) => r.json() as Promise<{ access_token: string }>);
+    const theirs = await fetch(`${app.url}/api/v1/chats`, { headers: { authorization: `Bearer ${token.access_token}` } }).then((r) => r.json());
+    expect(theirs.chats).toEqual([]);
+  });
+});
+
 describe("stopping, failing and retrying", () => {
   it("Stop generating keeps what was written as a stopped answer, and Retry answers in full", async () => {
     const { page } = await device();

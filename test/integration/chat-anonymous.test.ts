@@ -160,7 +160,7 @@ describe.each(DB_KINDS)("anonymous reader → account on %s", (kind: DbKind) => 
     expect((await t.client().get("/api/v1/me", { headers: { cookie: anon.cookie } })).status).toBe(401);
   });
 
-  it("(b) the verification link on another device: everything moves, the anonymous browser is signed out, nothing is left behind", async () => {
+  it("(b) the verification link on another device: everything moves, the anonymous browser is signed out, nothing is left behind; the device is not signed in by the link (ASVS 3.5.3)", async () => {
     const anon = await anonymousReader(t);
     const chats = [await chatWithMessage(anon.client, "Guest one"), await chatWithMessage(anon.client, "Guest two")];
     const messages = await messageIdsOf(t, chats);
@@ -170,7 +170,12 @@ describe.each(DB_KINDS)("anonymous reader → account on %s", (kind: DbKind) => 
     const email = uniqueEmail("other-device");
     const link = await verificationLink(t, anon.client, email);
     const phone = t.client();
-    expect((await phone.get(link)).status).toBe(302);
+    const opened = await phone.get(link);
+    expect(opened.status).toBe(302);
+    expect(opened.headers.get("location")).toContain("sign_in=required");
+    expect(opened.headers.getSetCookie()).toEqual([]);
+    expect((await phone.get("/api/v1/me")).status).toBe(401);
+    expect((await phone.post("/api/auth/sign-in/email", { email, password: STRONG_PASSWORD })).status).toBe(200);
     const me = await phone.get("/api/v1/me");
     expect(me.json).toMatchObject({ email, isAnonymous: false, preferences: { theme: "dark", language: "fr" } });
     expect((await chatIdsOf(phone)).sort()).toEqual([...chats].sort());

@@ -154,8 +154,9 @@ describe.each(DB_KINDS)("chat on %s", (kind) => {
     const since = Date.now();
     expect((await reader.post("/api/auth/sign-up/email", { name: "Guest Reader", email, password: STRONG_PASSWORD })).status).toBe(200);
     const mail = await t.mail.waitFor(email, { subject: /verify/i, since });
-    const phone = t.client(); // another device: no anonymous cookie
+    const phone = t.client(); // another device: no anonymous cookie; the link verifies, then the reader signs in
     expect((await phone.get(t.mail.linkFrom(mail, "/api/auth/verify-email"))).status).toBe(302);
+    expect((await phone.post("/api/auth/sign-in/email", { email, password: STRONG_PASSWORD })).status).toBe(200);
     const chats = await phone.get("/api/v1/chats");
     expect(chats.json.chats.map((c: { title: string }) => c.title)).toEqual(["Guest chat"]);
     const full = await phone.get(`/api/v1/chats/${chat.json.id}`);

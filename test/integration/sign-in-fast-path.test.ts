@@ -214,6 +214,41 @@ describe.each(DB_KINDS)("sign-in fast path on %s", (kind) => {
     expect(betterAuthCalls - before).toBe(1);
     await t.mail.waitFor(email, { subject: /verify/i, since });
   });
+
+  it("ASVS 6.3.8: a wrong password is answered alike for existing, unknown, unverified and banned accounts: one password check, never Better Auth's handler", async () => {
+    // Regression: unverified and banned accounts went to Better Auth's full handler before the
+    // password was checked, and answered a wrong password ~3.4 ms slower than any other account.
+    const existing = await t.signedInUser();
+    const banned = await t.signedInUser();
+    await t.services.db.kysely
+      .updateTable("user")
+      .set({ banned: kind === "postgres" ? true : (1 as never) })
+      .where("id", "=", banned.userId)
+      .execute();
+    const unverified = uniqueEmail("unverified");
+    expect((await t.client().post("/api/auth/sign-up/email", { name: "Not Yet", email: unverified, password: "a long enough passphrase 8" })).status).toBe(200);
+    const ctx = await t.services.auth.$context;
+    const { verify, hash } = ctx.password;
+    let checks = 0;
+    ctx.password.verify = (input) => (checks++, verify(input));
+    ctx.password.hash = (input) => (checks++, hash(input));
+    try {
+      const answers = [];
+      for (const email of [existing.email, uniqueEmail("nobody"), unverified, banned.email]) {
+        const callsBefore = betterAuthCalls;
+        const checksBefore = checks;
+        const res = await t.client().post("/api/auth/sign-in/email", { email, password: "not the password at all" });
+        expect(betterAuthCalls - callsBefore, email).toBe(0);
+        expect(checks - checksBefore, email).toBe(1);
+        answers.push({ status: res.status, body: res.text, cookies: res.headers.getSetCookie() });
+      }
+      expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+      expect(answers[0]).toMatchObject({ status: 401, cookies: [] });
+    } finally {
+      ctx.password.verify = verify;
+      ctx.password.hash = hash;
+    }
+  });
 });
 
 describe("sign-in fast path behind https", () => {

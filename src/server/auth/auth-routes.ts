@@ -10,6 +10,9 @@ import type { RateRule } from "../rate-limit/rate-limiter.ts";
 import { containsUnsafeText, displayNameProblem, isUnsafeText, MAX_EMAIL_LENGTH } from "../http/text-input.ts";
 import { unsafeTextError } from "../http/validate.ts";
 import { verifyPassword } from "./password-hash.ts";
+import { decodeJwt } from "jose";
+import { createLinkBinding } from "./link-binding.ts";
+import { VERIFY_EMAIL_TTL_SECONDS } from "./auth.ts";
 
 /**
  * Better Auth's routes, unchanged in shape, with what Better Auth lacks put in front:
@@ -113,6 +116,7 @@ const STRICTER_RULES: Record<string, RateRule> = {
 export function authRoutes(s: Services) {
   const app = new Hono();
   const limit = (rule: (typeof RULES)[keyof typeof RULES], key: string) => s.limits.consume(rule, key);
+  const binding = createLinkBinding({ secret: s.config.secret, secureCookies: s.config.secureCookies, maxAgeSeconds: VERIFY_EMAIL_TTL_SECONDS });
 
   /** Ours first; Better Auth's response is passed through with its errors given our shape. */
   async function forward(c: Context, request: Request = requestForBetterAuth(c)): Promise<Response> {
@@ -133,7 +137,7 @@ export function authRoutes(s: Services) {
   }
 
   app.use("*", async (c, next) => {
-    const ip = currentRequest()?.ip ?? "unknown";
+    const ip = currentRequest()?.limitKey ?? "unknown";
     // The per-IP rule of every auth route and, where there is one, the stricter rule of this
     // route: counted together, one store write per request.
     const stricter = c.req.method === "POST" ? STRICTER_RULES[c.req.path] : undefined;
@@ -169,6 +173,9 @@ export function authRoutes(s: Services) {
       if (res.status === 200) {
         const userId = fast ? fast.userId : await signedInUserId(res);
         await s.audit.record({ type: "sign_in", userId, detail: { method: "password" } });
+      } else if ((await errorCode(res)) === "EMAIL_NOT_VERIFIED") {
+        // The right password, not yet verified: a fresh link went out, and this browser may use it.
+        return binding.bind(res, email);
       }
     }
     return res;
@@ -181,7 +188,16 @@ export function authRoutes(s: Services) {
       if (!decision.allowed) throw tooManyMails(decision.retryAfterSeconds);
       currentRequest()!.mailQuotaTaken = true;
     }
-    return forward(c);
+    const res = await forward(c);
+    return body.success && res.status === 200 ? binding.bind(res, body.data.email) : res;
+  });
+
+  // The browser that signs up is the one its verification link may sign in (link-binding.ts):
+  // set for a taken address too, whose answer is the same.
+  app.post("/sign-up/email", async (c) => {
+    const body = emailBody.safeParse(await readJson(c));
+    const res = await forward(c);
+    return body.success && res.status === 200 ? binding.bind(res, body.data.email) : res;
   });
 
   // Same answer, same time, whether or not the account exists (ASVS 6.3.8): the work happens
@@ -215,27 +231,56 @@ export function authRoutes(s: Services) {
   // requests at once cannot both use it), and giving it back when Better Auth refuses it: an
   // email-change confirmation opened in a browser signed in as someone else is refused
   // (INVALID_USER) and must still work for its owner afterwards.
+  // A link signs in only the browser that asked for it (link-binding.ts); anywhere else it
+  // verifies the address and leaves the browser as it was (ASVS 3.5.3).
   app.get("/verify-email", async (c) => {
     const token = c.req.query("token");
+    const callbackURL = c.req.query("callbackURL");
+    // One redirect check for every answer of this route, ours and Better Auth's (ASVS 3.7.2).
+    if (callbackURL !== undefined && !s.isTrustedRedirect(callbackURL)) {
+      throw new ApiError(403, "INVALID_CALLBACK_URL", "callbackURL must be a path on this site.");
+    }
     let claimed = false;
     if (token && token.length <= 4096) {
       const fresh = await s.usedTokens.claim("verify-email", token, Date.now() + 2 * 86_400_000);
       claimed = fresh;
       if (!fresh) {
-        const callbackURL = c.req.query("callbackURL");
-        if (callbackURL && s.isTrustedRedirect(callbackURL)) {
-          const url = new URL(callbackURL, s.config.baseURL);
-          url.searchParams.set("error", "TOKEN_ALREADY_USED");
-          return c.redirect(url.toString(), 302);
-        }
+        if (callbackURL) return c.redirect(withParam(callbackURL, s.config.baseURL, "error", "TOKEN_ALREADY_USED"), 302);
         throw new ApiError(400, "TOKEN_ALREADY_USED", "This link has already been used.");
       }
     }
-    const res = await forward(c);
+    const email = token ? signUpLinkEmail(token) : null;
+    const res = email && !binding.isBound(c, email) ? await verifyWithoutSignIn(c) : await forward(c);
     if (claimed && refused(res)) await s.usedTokens.release("verify-email", token!);
     return res;
   });
 
+  /**
+   * Better Auth's verification for a browser the link may not sign in: it sees no cookie (so no
+   * session of this browser is replaced or linked), and the session it creates for the account
+   * is deleted before its cookie could leave. The browser lands on the callback with
+   * `sign_in=required`: the page says the address is verified and offers to sign in.
+   */
+  async function verifyWithoutSignIn(c: Context): Promise<Response> {
+    const headers = new Headers(c.req.raw.headers);
+    headers.delete("cookie");
+    const res = await forward(c, new Request(c.req.url, { method: "GET", headers }));
+    const ctx = await s.auth.$context;
+    const sessionCookie = ctx.authCookies.sessionToken.name;
+    const out = new Headers();
+    for (const [key, value] of res.headers) if (key !== "set-cookie") out.append(key, value);
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(";");
+      const eq = pair!.indexOf("=");
+      if (pair!.slice(0, eq).trim() !== sessionCookie) continue;
+      const signed = decodeURIComponent(pair!.slice(eq + 1).trim());
+      const sessionToken = signed.slice(0, signed.lastIndexOf("."));
+      if (sessionToken) await ctx.internalAdapter.deleteSession(sessionToken);
+    }
+    const location = res.headers.get("location");
+    if (res.status >= 300 && res.status < 400 && location && !refused(res)) out.set("location", withParam(location, s.config.baseURL, "sign_in", "required"));
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: out });
+  }
   // "Password OR a confirmation email": Better Auth 1.7 mails a confirmation even when the right
   // password is sent (sendDeleteAccountVerification wins). With a password we check it here and,
   // when right, hand Better Auth a one-time deletion token for this session's user, so its own
@@ -291,6 +336,27 @@ export function authRoutes(s: Services) {
   return app;
 }
 
+/** `url` (a path or one of our URLs, resolved against `base`) with `name=value` added to its query. */
+function withParam(url: string, base: string, name: string, value: string): string {
+  const parsed = new URL(url, base);
+  parsed.searchParams.set(name, value);
+  return parsed.toString();
+}
+
+/**
+ * The address of a sign-up verification link (Better Auth's HS256 JWT: `{ email }`), read
+ * without checking the signature: Better Auth checks it. `null` for an email-change link
+ * (`updateTo`), which never signs anyone in, and for anything that is not such a token.
+ */
+function signUpLinkEmail(token: string): string | null {
+  try {
+    const claims = decodeJwt(token);
+    return typeof claims.email === "string" && claims.updateTo === undefined ? claims.email : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Better Auth said no: an error status, or its redirect to the callback with `?error=`. */
 function refused(res: Response): boolean {
   if (res.status >= 400) return true;
@@ -301,6 +367,11 @@ function refused(res: Response): boolean {
   } catch {
     return false;
   }
+}
+
+async function errorCode(res: Response): Promise<string | null> {
+  const data = (await res.clone().json().catch(() => null)) as { code?: unknown } | null;
+  return typeof data?.code === "string" ? data.code : null;
 }
 
 async function signedInUserId(res: Response): Promise<string | null> {

@@ -39,6 +39,11 @@ export interface AuthDeps {
   mayMailAddress(kind: "verify", email: string): Promise<boolean>;
   /** Revoke every refresh-token family of a user (password reset, sign out everywhere, ban). */
   revokeRefreshTokens(userId: string, reason: string): Promise<void>;
+  /**
+   * Refuse every access token of a user issued until now, on every instance within seconds
+   * (password change or reset, sign out everywhere, ban: ASVS 7.4.1), and drop cached state.
+   */
+  cutAccessTokens(userId: string): Promise<void>;
   /** Drop any cached session/user state (hot path) for a user. */
   forgetUser(userId: string): void;
   /** Runs after an email is verified (admin promotion by ADMIN_EMAILS). */
@@ -131,7 +136,7 @@ export function createAuth(deps: AuthDeps) {
       },
       async onPasswordReset({ user }) {
         await deps.revokeRefreshTokens(user.id, "password_reset");
-        deps.forgetUser(user.id);
+        await deps.cutAccessTokens(user.id);
         await audit.record({ type: "password_reset", userId: user.id });
         notifyPasswordChanged(deps, user);
       },
@@ -356,6 +361,7 @@ function eventsPlugin(deps: AuthDeps): BetterAuthPlugin {
               return;
             }
             await deps.revokeRefreshTokens(body.userId, ctx.path === "/admin/ban-user" ? "banned" : "password_set_by_admin");
+            await deps.cutAccessTokens(body.userId);
             if (ctx.path === "/admin/set-user-password") {
               await ctx.context.internalAdapter.deleteUserSessions(body.userId);
               await audit.record({ type: "password_changed", userId: body.userId, detail: { by: actor } });
@@ -375,12 +381,15 @@ function eventsPlugin(deps: AuthDeps): BetterAuthPlugin {
               const body = (ctx.body ?? {}) as { revokeOtherSessions?: boolean };
               await audit.record({ type: "password_changed", userId: user.id, detail: { revokeOtherSessions: !!body.revokeOtherSessions } });
               if (body.revokeOtherSessions) await deps.revokeRefreshTokens(user.id, "password_changed");
+              // Access tokens die with the old password either way; token clients refresh.
+              await deps.cutAccessTokens(user.id);
               notifyPasswordChanged(deps, user);
             } else if (ctx.path === "/revoke-session") {
               await audit.record({ type: "session_revoked", userId: user.id });
             } else {
               // Sign out everywhere ends the token families too (ASVS 7.4.1).
               await deps.revokeRefreshTokens(user.id, "sign_out_everywhere");
+              await deps.cutAccessTokens(user.id);
               await audit.record({ type: "sessions_revoked", userId: user.id, detail: { others: ctx.path === "/revoke-other-sessions" } });
             }
           }),

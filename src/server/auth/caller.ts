@@ -20,7 +20,8 @@ import { isBannedNow } from "./ban.ts";
  * - sliding expiry: when Better Auth would refresh the session (older than `updateAge`), the
  *   request falls back to `auth.api.getSession`, which updates the row and re-sets the cookie;
  * - revocation: rows are cached for at most `cacheTtlMs`, and sign-out, revoke, ban, password
- *   reset and delete drop a user's entries at once (`forgetUser`).
+ *   reset and delete drop a user's entries at once (`forgetUser`); bearer tokens issued before
+ *   the user's access-token cutoff (password change, reset, sign out everywhere, ban) are refused.
  */
 export interface Caller {
   userId: string;
@@ -60,6 +61,8 @@ interface CachedUser {
   user: CallerUser;
   banned: boolean;
   banExpires: number | null;
+  /** Access tokens issued before this (epoch ms) are refused (tokens/access-token-cutoff.ts). */
+  tokensNotBefore: number;
   cachedAt: number;
 }
 
@@ -128,7 +131,8 @@ export function createCallerResolver(options: CallerResolverOptions) {
     if (cached) return cached;
     const row = await db
       .selectFrom("user")
-      .select(["id", "name", "email", "emailVerified", "image", "role", "createdAt", "banned", "banExpires", "isAnonymous"])
+      .leftJoin("access_token_cutoff", "access_token_cutoff.user_id", "user.id")
+      .select(["id", "name", "email", "emailVerified", "image", "role", "createdAt", "banned", "banExpires", "isAnonymous", "not_before"])
       .where("id", "=", userId)
       .executeTakeFirst();
     if (!row) {
@@ -148,6 +152,7 @@ export function createCallerResolver(options: CallerResolverOptions) {
       },
       banned: Boolean(row.banned),
       banExpires: toMs(row.banExpires),
+      tokensNotBefore: row.not_before ?? 0,
       cachedAt: now(),
     };
     bounded(users, userId, entry);
@@ -226,7 +231,7 @@ export function createCallerResolver(options: CallerResolverOptions) {
     if (!result.ok) return null;
     const u = freshUser(result.claims.sub);
     if (!u) return undefined;
-    if (isBanned(u)) return null;
+    if (isBanned(u) || result.claims.issuedAtMs < u.tokensNotBefore) return null;
     return { userId: u.user.id, via: "bearer", user: u.user };
   }
 
@@ -234,7 +239,8 @@ export function createCallerResolver(options: CallerResolverOptions) {
     const result = await options.verifier.verify(token);
     if (!result.ok) return null;
     const u = await loadUser(result.claims.sub);
-    if (!u || isBanned(u)) return null;
+    // Issued before a password change, a reset, "sign out everywhere" or a ban: refused (ASVS 7.4.1).
+    if (!u || isBanned(u) || result.claims.issuedAtMs < u.tokensNotBefore) return null;
     // Authorisation uses the role as stored now, not as minted (ASVS 8.3.2).
     return { userId: u.user.id, via: "bearer", user: u.user };
   }

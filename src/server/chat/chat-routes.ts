@@ -51,7 +51,7 @@ export function chatRoutes(s: Services, deps: ChatDeps) {
     const minute = 60_000;
     const checks: [string, number, number][] = [
       [`chat:user-min:${caller.userId}`, deps.limits.perMinute, minute],
-      [`chat:ip-min:${currentRequest()?.ip ?? "unknown"}`, deps.limits.perMinute, minute],
+      [`chat:ip-min:${currentRequest()?.limitKey ?? "unknown"}`, deps.limits.perMinute, minute],
       [`chat:day:${caller.userId}`, caller.user.isAnonymous ? deps.limits.anonymousPerDay : deps.limits.userPerDay, 86_400_000],
     ];
     for (const [key, max, windowMs] of checks) {

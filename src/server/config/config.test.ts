@@ -196,7 +196,19 @@ describe("production refusals", () => {
     expect(problemsOf({ NODE_ENV: "production" })).toEqual([
       expect.stringMatching(/^BETTER_AUTH_SECRET: /),
       expect.stringMatching(/^BETTER_AUTH_URL: /),
+      expect.stringMatching(/^SMTP_URL or RESEND_API_KEY: /),
     ]);
+  });
+
+  it("ASVS 16.2.5: production without SMTP_URL or RESEND_API_KEY refuses to start, unless ALLOW_OUTBOX_EMAIL=true opts in (with a warning)", () => {
+    expect(problemsOf(production({ SMTP_URL: "" }))).toEqual([
+      expect.stringMatching(/^SMTP_URL or RESEND_API_KEY: one is required in production.*ALLOW_OUTBOX_EMAIL=true/),
+    ]);
+    expect(() => loadConfig({ DATA_DIR: tempDir(), ...production({ SMTP_URL: "", RESEND_API_KEY: "re_123" }) })).not.toThrow();
+    const c = loadConfig({ DATA_DIR: tempDir(), ...production({ SMTP_URL: "", ALLOW_OUTBOX_EMAIL: "true" }) });
+    expect(c.warnings).toEqual([expect.stringMatching(/^ALLOW_OUTBOX_EMAIL=true: .*nobody receives them/)]);
+    // Development keeps the outbox without a word.
+    expect(loadConfig({ DATA_DIR: tempDir() }).warnings).toEqual([]);
   });
 
   it("development only warns about a weak secret", () => {
@@ -216,6 +228,7 @@ describe("the real entry point", () => {
       // Empty counts as unset, and a .env file (if any) never overrides a variable that is present.
       BETTER_AUTH_SECRET: "",
       BETTER_AUTH_URL: "https://books.example",
+      SMTP_URL: "smtp://127.0.0.1:2525",
       DATABASE_URL: "",
     };
     delete env.PORT; // an inherited PORT must not matter

@@ -46,12 +46,14 @@ export const envSchema = z.object({
   RESEND_API_KEY: z.string().min(1).optional(),
   RESEND_BASE_URL: z.url({ error: "expected a URL" }).optional(),
   EMAIL_FROM: z.string().default("AI Book <no-reply@localhost>"),
+  ALLOW_OUTBOX_EMAIL: bool(false),
 
   REQUIRE_EMAIL_VERIFICATION: bool(true),
   PASSWORD_MIN_LENGTH: int(8, 8, 64),
   ADMIN_EMAILS: list,
   TRUSTED_PROXIES: list,
   RATE_LIMIT: z.enum(["on", "off"]).default("on"),
+  IPV6_RATE_LIMIT_PREFIX: int(64, 32, 128),
 
   ACCESS_TOKEN_TTL_SECONDS: int(900, 60, 3600),
   REFRESH_TOKEN_TTL_DAYS: int(30, 1, 365),

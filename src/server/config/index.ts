@@ -85,7 +85,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (Boolean(env.GOOGLE_CLIENT_ID) !== Boolean(env.GOOGLE_CLIENT_SECRET)) problems.push("GOOGLE_CLIENT_ID/GOOGLE_CLIENT_SECRET: set both or neither");
   if (env.OPENAI_API_KEY && !env.OPENAI_MODEL) problems.push("OPENAI_MODEL: required when OPENAI_API_KEY is set (e.g. gpt-4o-mini)");
   if (production && !env.SMTP_URL && !env.RESEND_API_KEY) {
-    warnings.push("No SMTP_URL or RESEND_API_KEY: emails go to the outbox under DATA_DIR and nobody receives them");
+    // Readers would never get their verification or reset links, and (before) the links went to the log.
+    if (env.ALLOW_OUTBOX_EMAIL) {
+      warnings.push("ALLOW_OUTBOX_EMAIL=true: emails are written to the outbox under DATA_DIR and nobody receives them");
+    } else {
+      problems.push(
+        "SMTP_URL or RESEND_API_KEY: one is required in production, or readers never receive their links (ALLOW_OUTBOX_EMAIL=true writes mail to DATA_DIR/outbox instead, for a trial)",
+      );
+    }
   }
 
   let database: DatabaseConfig | undefined;

@@ -103,6 +103,12 @@ export interface RateLimitCounterTable {
   reset_at: number;
 }
 
+export interface AccessTokenCutoffTable {
+  user_id: string;
+  /** Access tokens issued before this time (epoch ms) are refused. */
+  not_before: number;
+}
+
 export interface UsedTokenTable {
   token_hash: string;
   purpose: string;
@@ -154,6 +160,7 @@ export interface Database {
   refresh_token: RefreshTokenTable;
   rate_limit_counter: RateLimitCounterTable;
   used_token: UsedTokenTable;
+  access_token_cutoff: AccessTokenCutoffTable;
   chat: ChatTable;
   message: MessageTable;
   anonymous_merge: AnonymousMergeTable;

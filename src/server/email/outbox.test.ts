@@ -13,12 +13,12 @@ afterEach(async () => {
 });
 
 describe("outbox transport", () => {
-  it("writes a private, parseable .eml and logs the link", async () => {
+  it("writes a private, parseable .eml and logs the link, with the address masked (ASVS 16.2.5)", async () => {
     const root = await mkdtemp(path.join(tmpdir(), "aibook-outbox-"));
     dirs.push(root);
     const outboxDir = path.join(root, "data", "outbox");
     const log = memoryLogger();
-    const mailer = createMailer({ from: "AI Book <no-reply@localhost>", outboxDir, logger: log.logger });
+    const mailer = createMailer({ from: "AI Book <no-reply@localhost>", outboxDir, logger: log.logger, logOutboxLinks: true });
     expect(mailer.transport).toBe("outbox");
 
     const url = "http://localhost:3000/api/auth/verify-email?token=abc.def.ghi&callbackURL=%2F";
@@ -43,8 +43,9 @@ describe("outbox transport", () => {
     expect(parsed.text).toContain(url);
     expect(parsed.html).toContain("&lt;b&gt;Dev&lt;/b&gt;");
 
-    const line = log.entries().find((e) => e.msg === "email written to outbox (development)");
-    expect(line).toMatchObject({ to: "dev@localhost", subject: msg.subject, file: full, link: url });
+    const line = log.entries().find((e) => e.msg === "email written to outbox");
+    expect(line).toMatchObject({ to: "d***@localhost", subject: msg.subject, file: full, link: url });
+    expect(JSON.stringify(log.entries())).not.toContain("dev@localhost");
     await mailer.close();
   });
 });

@@ -67,6 +67,8 @@ export interface MailerOptions {
   resendBaseUrl?: string;
   /** e.g. ./data/outbox */
   outboxDir: string;
+  /** Log each outbox mail's link (development only: a link is a secret; never in production). */
+  logOutboxLinks?: boolean;
   logger: Logger;
   /** Default 5 attempts, 1000 ms base, exponential with jitter. */
   retry?: { attempts: number; baseDelayMs: number };
@@ -204,12 +206,15 @@ function selectTransport(options: MailerOptions, log: Logger): EmailTransport {
     log.info({ transport: "resend" }, "email transport selected");
     return createResendTransport({ apiKey: resendApiKey, baseUrl: options.resendBaseUrl });
   }
-  const outboxLog = process.env.NODE_ENV === "production" ? log.warn.bind(log) : log.info.bind(log);
+  const logLinks = options.logOutboxLinks ?? process.env.NODE_ENV !== "production";
+  const outboxLog = logLinks ? log.info.bind(log) : log.warn.bind(log);
   outboxLog(
     { transport: "outbox", dir: options.outboxDir },
-    "no SMTP_URL or RESEND_API_KEY set; emails are written to the outbox and their links logged (development only)",
+    logLinks
+      ? "no SMTP_URL or RESEND_API_KEY set; emails are written to the outbox and their links logged (development only)"
+      : "no SMTP_URL or RESEND_API_KEY set; emails are written to the outbox and nobody receives them",
   );
-  return createOutboxTransport({ dir: options.outboxDir, logger: log });
+  return createOutboxTransport({ dir: options.outboxDir, logger: log, logLinks });
 }
 
 function normalizeRetry(retry: MailerOptions["retry"]): { attempts: number; baseDelayMs: number } {

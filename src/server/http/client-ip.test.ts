@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createClientIpResolver, normalizeIp } from "./client-ip.ts";
+import { createClientIpResolver, limitKey, normalizeIp } from "./client-ip.ts";
 
 describe("normalizeIp", () => {
   it("normalises IPv4-mapped IPv6 and canonicalises IPv6", () => {
@@ -76,5 +76,19 @@ describe("createClientIpResolver", () => {
     }
     expect(() => createClientIpResolver(["127.0.0.1", "nope"])).toThrow(/#2 \("nope"\).*IP address or CIDR/);
     expect(() => createClientIpResolver(["10.0.0.0/8", " ::1 ", "fd00::/8", "0.0.0.0/0"])).not.toThrow();
+  });
+});
+
+describe("limitKey (ASVS 6.3.1)", () => {
+  it("keys IPv6 clients by their network prefix, IPv4 by the address", () => {
+    expect(limitKey("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 64)).toBe("2001:db8:1:2::/64");
+    expect(limitKey("2001:db8:1:2::1", 64)).toBe(limitKey("2001:db8:1:2:ffff::9", 64));
+    expect(limitKey("2001:db8:1:3::1", 64)).not.toBe(limitKey("2001:db8:1:2::1", 64));
+    expect(limitKey("2001:db8:1:2::1", 48)).toBe("2001:db8:1::/48");
+    expect(limitKey("2001:db8:1:2::1", 56)).toBe(limitKey("2001:db8:1:ff::1", 56));
+    expect(limitKey("2001:db8::1", 128)).toBe("2001:db8::1");
+    expect(limitKey("203.0.113.9", 64)).toBe("203.0.113.9");
+    expect(limitKey(normalizeIp("::ffff:203.0.113.9")!, 64)).toBe("203.0.113.9");
+    expect(limitKey("fe80::1%eth0", 64)).toBe("fe80::/64");
   });
 });

@@ -127,3 +127,43 @@ export function createClientIpResolver(trustedProxies: string[]): ClientIpResolv
     return current;
   };
 }
+
+/**
+ * The key per-IP limits count under (ASVS 6.3.1): an IPv4 address as it is, an IPv6 address by
+ * its network prefix (`/64` by default, `IPV6_RATE_LIMIT_PREFIX`). One IPv6 subscriber, host or VM
+ * is usually given a whole /64, so counting per address would give one client 2^64 counters.
+ * `ip` is already normalised (`normalizeIp`: IPv4-mapped IPv6 is IPv4 by then).
+ *
+ *   limitKey("2001:db8:1:2:aaaa::1", 64)  // "2001:db8:1:2::/64"
+ */
+export function limitKey(ip: string, ipv6Prefix: number): string {
+  if (isIP(ip) !== 6 || ipv6Prefix >= 128) return ip;
+  const groups = expandIpv6(ip.split("%")[0]!);
+  if (!groups) return ip;
+  const kept: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    const bits = Math.max(0, Math.min(16, ipv6Prefix - i * 16));
+    kept.push(bits === 0 ? 0 : groups[i]! & ((0xffff << (16 - bits)) & 0xffff));
+  }
+  const text = normalizeIp(kept.map((g) => g.toString(16)).join(":")) ?? kept.join(":");
+  return `${text}/${ipv6Prefix}`;
+}
+
+/** The eight 16-bit groups of an IPv6 address (with "::" and a trailing dotted IPv4 expanded). */
+function expandIpv6(address: string): number[] | null {
+  let text = address;
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail, ...rest] = text.split("::");
+  if (rest.length) return null;
+  const parse = (part: string | undefined) => (part ? part.split(":").map((h) => parseInt(h, 16)) : []);
+  const left = parse(head);
+  const right = parse(tail);
+  const missing = 8 - left.length - right.length;
+  if (tail === undefined ? missing !== 0 : missing < 0) return null;
+  const groups = [...left, ...new Array<number>(Math.max(0, missing)).fill(0), ...right];
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
+}

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { createClientIpResolver } from "./client-ip.ts";
+import { createClientIpResolver, limitKey } from "./client-ip.ts";
 import { CLIENT_IP_HEADER } from "./client-ip-header.ts";
 import { requestContext } from "./request-context.ts";
 
@@ -9,7 +9,7 @@ import { requestContext } from "./request-context.ts";
  * only from TRUSTED_PROXIES), overwrite any client-sent copy of our IP header for Better Auth,
  * and open the per-request context.
  */
-export function edge(trustedProxies: string[]): MiddlewareHandler {
+export function edge(trustedProxies: string[], ipv6LimitPrefix = 64): MiddlewareHandler {
   const resolveIp = createClientIpResolver(trustedProxies);
   return async function edgeMiddleware(c, next) {
     let socketAddress: string | undefined;
@@ -27,7 +27,7 @@ export function edge(trustedProxies: string[]): MiddlewareHandler {
       c.req.raw.headers.set(CLIENT_IP_HEADER, ip);
     }
     await requestContext.run(
-      { ip, userAgent: c.req.header("user-agent") ?? null, path: c.req.path },
+      { ip, limitKey: limitKey(ip, ipv6LimitPrefix), userAgent: c.req.header("user-agent") ?? null, path: c.req.path },
       () => next(),
     );
   };

@@ -7,6 +7,8 @@ import { AsyncLocalStorage } from "node:async_hooks";
  */
 export interface RequestContext {
   ip: string;
+  /** What per-IP limits count under: the IP, or its IPv6 network (client-ip.ts `limitKey`). */
+  limitKey: string;
   userAgent: string | null;
   path: string;
   /** True on routes that only check a password (sign-in): the policy must not run there. */

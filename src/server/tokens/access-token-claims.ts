@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 
 /** `token_use` claim and `typ` header values: an access token is never a refresh or email token (ASVS 9.2.2). */
 export const ACCESS_TOKEN_USE = "access";
@@ -13,13 +13,24 @@ export interface AccessTokenUser {
 }
 
 /** The small, fixed claim set of our access tokens (Better Auth would put the whole user row in). */
-export function accessTokenClaims(user: AccessTokenUser) {
+export function accessTokenClaims(user: AccessTokenUser, now = Date.now()) {
   return {
     sub: user.id,
     role: user.role ?? "user",
     email_verified: Boolean(user.emailVerified),
     token_use: ACCESS_TOKEN_USE,
-    jti: randomUUID(),
-    iat: Math.floor(Date.now() / 1000),
+    // Time-ordered: the issue time in ms, for the cutoff of access-token-cutoff.ts.
+    jti: uuidV7(now),
+    iat: Math.floor(now / 1000),
   };
+}
+
+/** A UUIDv7 (RFC 9562 §5.7): 48 bits of Unix time in ms, version 7, variant 10, 74 random bits. */
+export function uuidV7(ms: number): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(ms, 0, 6);
+  bytes[6] = 0x70 | (bytes[6]! & 0x0f);
+  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

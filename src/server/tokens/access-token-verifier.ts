@@ -2,6 +2,7 @@ import { createPublicKey, verify as verifySignature, type KeyObject } from "node
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema.ts";
 import { ACCESS_TOKEN_USE, JWKS_GRACE_SECONDS } from "./access-token-claims.ts";
+import { issuedAtMs } from "./access-token-cutoff.ts";
 
 /**
  * Verifies our access JWTs on the hot path of /api/v1/* (RFC 8725, ASVS 9.1–9.2).
@@ -24,6 +25,8 @@ export interface AccessClaims {
   jti: string;
   exp: number;
   iat: number;
+  /** Issue time in ms, worked out once (access-token-cutoff.ts `issuedAtMs`). Not a claim. */
+  issuedAtMs: number;
 }
 
 export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; reason: string };
@@ -174,7 +177,9 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
       jti: typeof payload.jti === "string" ? payload.jti : "",
       exp: payload.exp,
       iat: typeof payload.iat === "number" ? payload.iat : 0,
+      issuedAtMs: 0,
     };
+    claims.issuedAtMs = issuedAtMs(claims);
     const result = checkTime(claims);
     if (result.ok) {
       if (verified.size >= cacheSize) verified.delete(verified.keys().next().value as string);

@@ -68,7 +68,7 @@ export function tokenRoutes(s: Services) {
   }
 
   app.post("/token", async (c) => {
-    const ip = currentRequest()!.ip;
+    const ip = currentRequest()!.limitKey;
     const raw = await readBody(c);
     const grant = (raw as { grant_type?: unknown } | null)?.grant_type;
     if (grant !== "password" && grant !== "refresh_token") {
@@ -78,7 +78,7 @@ export function tokenRoutes(s: Services) {
     const parsed = tokenRequest.safeParse(raw);
     if (!parsed.success) throw oauthError(400, "invalid_request", "The request is missing a field or has one of the wrong type.", "INVALID_REQUEST");
     const body = parsed.data;
-    const meta = { ip, userAgent: currentRequest()?.userAgent };
+    const meta = { ip: currentRequest()!.ip, userAgent: currentRequest()?.userAgent };
 
     if (body.grant_type === "refresh_token") {
       await s.limits.consume(RULES.tokenRefresh, ip);
@@ -132,7 +132,7 @@ export function tokenRoutes(s: Services) {
   });
 
   app.post("/revoke", async (c) => {
-    await s.limits.consume(RULES.tokenRefresh, currentRequest()!.ip);
+    await s.limits.consume(RULES.tokenRefresh, currentRequest()!.limitKey);
     const raw = (await readBody(c)) as { token?: unknown } | null;
     if (!raw || typeof raw.token !== "string" || raw.token.length > 512) {
       throw oauthError(400, "invalid_request", "token is required.", "INVALID_REQUEST");

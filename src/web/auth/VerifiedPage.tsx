@@ -10,6 +10,9 @@ import { ResendVerification } from "./ResendVerification.tsx";
 export function VerifiedPage() {
   const [params] = useSearchParams();
   const error = params.get("error");
+  // The link verified the address but did not sign this browser in: it was not the browser that
+  // asked for it (a guest's or someone else's session here stays as it was).
+  const signInRequired = !error && params.get("sign_in") === "required";
   const { state, refresh } = useAuth();
   const { openSignIn } = useAuthDialogs();
   const refreshed = useRef(false);
@@ -56,6 +59,28 @@ export function VerifiedPage() {
         </p>
         <h2>Send a new link</h2>
         <ResendVerification buttonLabel="Send a new link" />
+      </div>
+    );
+  }
+
+  if (signInRequired) {
+    return (
+      <div className="page-content narrow">
+        <h1>{title}</h1>
+        <p className="lead" role="status">
+          Your email address is confirmed. A link opened outside the browser you signed up in does not sign you in, so
+          nobody can sign you in to an account that is not yours: sign in with your email and password to continue.
+        </p>
+        {state.status === "signed-in" && (
+          <p>
+            This browser is still signed in as {state.user.name} ({state.user.email}).
+          </p>
+        )}
+        <p>
+          <button type="button" className="button button-primary" onClick={() => openSignIn()}>
+            Sign in
+          </button>
+        </p>
       </div>
     );
   }

@@ -1,19 +1,22 @@
 /**
  * Development transport: writes each message as an RFC 822 .eml file under the outbox
- * directory and logs the first link so it can be clicked. This is the only place an
- * email link (which may carry a token) is logged; it is chosen only when neither
- * SMTP_URL nor RESEND_API_KEY is configured.
+ * directory and, in development, logs the first link so it can be clicked. This is the only
+ * place an email link (which may carry a token) is ever logged; it is chosen only when neither
+ * SMTP_URL nor RESEND_API_KEY is configured, and in production only by ALLOW_OUTBOX_EMAIL=true,
+ * where links are never logged (ASVS 16.2.5). The address is masked in every case.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createTransport } from "nodemailer";
 import type { Logger } from "pino";
-import type { EmailTransport, OutgoingEmail, SendResult } from "../send-email.ts";
+import { redactEmail, type EmailTransport, type OutgoingEmail, type SendResult } from "../send-email.ts";
 
 export interface OutboxTransportOptions {
   dir: string;
   logger: Logger;
+  /** Log the mail's first link (development). Default false. */
+  logLinks?: boolean;
 }
 
 const LINK_RE = /https?:\/\/[^\s<>"')\]]+/i;
@@ -45,10 +48,8 @@ export function createOutboxTransport(options: OutboxTransportOptions): EmailTra
         const name = `${new Date().toISOString().replace(/:/g, "-")}-${tag}-${randomBytes(6).toString("hex")}.eml`;
         const file = path.join(dir, name);
         await writeFile(file, eml, { mode: 0o600, flag: "wx" });
-        options.logger.info(
-          { to: msg.to, subject: msg.subject, file, link: firstLink(msg.text) },
-          "email written to outbox (development)",
-        );
+        const link = options.logLinks ? { link: firstLink(msg.text) } : {};
+        options.logger.info({ to: redactEmail(msg.to), subject: msg.subject, file, ...link }, "email written to outbox");
         return { ok: true, id: name };
       } catch (err) {
         return { ok: false, error: `outbox: ${err instanceof Error ? err.message : "write failed"}` };
