@@ -248,7 +248,7 @@ describe("someone else's verification link (ASVS 3.5.3, 8.2.2)", () => {
     const signUp = await fetch(`${app.url}/api/auth/sign-up/email`, {
       method: "POST",
       headers: { "content-type": "application/json", origin: app.url },
-      body: JSON.stringify({ name: "Attacker", ...attacker }),
+      body: JSON.stringify({ name: "Attacker", ...attacker, callbackURL: "/verified" }),
     });
     expect(signUp.status).toBe(200);
     const link = app.mail.linkFrom(await app.mail.waitFor(attacker.email, { subject: /verify/i, since }), "/api/auth/verify-email");

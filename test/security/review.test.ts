@@ -289,6 +289,10 @@ describe.each(DB_KINDS)("security review on %s", (kind) => {
       expect((await u.b.request("PATCH", "/api/v1/me/preferences", { body: { theme: "dark" }, origin: "http://evil.example" })).status).toBe(403);
       expect((await u.b.get(`/api/v1/chats/${chatId}`)).json.title).not.toBe("renamed by evil");
       expect((await u.b.request("POST", "/api/v1/chats", { origin: null, headers: { "sec-fetch-site": "same-origin" } })).status).toBe(201);
+      // The site's own calls, as its fetch sends them: a PATCH with JSON, a DELETE with no body and no content type.
+      expect((await u.b.request("PATCH", `/api/v1/chats/${chatId}`, { body: { title: "renamed by me" } })).status).toBe(200);
+      expect((await u.b.request("DELETE", `/api/v1/chats/${chatId}`, {})).status).toBeLessThan(300);
+      expect((await u.b.get(`/api/v1/chats/${chatId}`)).status).toBe(404);
 
       const grant = await r.browser().post("/api/v1/auth/token", { grant_type: "password", email: u.email, password: STRONG_PASSWORD });
       const bearer = await r.browser().request("POST", "/api/v1/chats", { origin: null, headers: { authorization: `Bearer ${grant.json.access_token}` } });

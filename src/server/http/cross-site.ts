@@ -25,9 +25,9 @@ export function crossSiteGuard(trustedOrigins: readonly string[]): MiddlewareHan
     if (!sameOrigin) {
       throw new ApiError(403, "CROSS_SITE_REQUEST", "This request did not come from this site. Reload the page and try again.");
     }
+    // On the wire a request has a body only with a Content-Length or a Transfer-Encoding (RFC 9112 §6.3).
     const length = c.req.header("content-length");
-    const hasBody =
-      length !== undefined ? length !== "0" : c.req.header("transfer-encoding") !== undefined || c.req.raw.body !== null;
+    const hasBody = (length !== undefined && length !== "0") || c.req.header("transfer-encoding") !== undefined;
     if (hasBody && !/^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
       throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
     }
