@@ -281,6 +281,7 @@ export function authRoutes(s: Services) {
     if (res.status >= 300 && res.status < 400 && location && !refused(res)) out.set("location", withParam(location, s.config.baseURL, "sign_in", "required"));
     return new Response(res.body, { status: res.status, statusText: res.statusText, headers: out });
   }
+
   // "Password OR a confirmation email": Better Auth 1.7 mails a confirmation even when the right
   // password is sent (sendDeleteAccountVerification wins). With a password we check it here and,
   // when right, hand Better Auth a one-time deletion token for this session's user, so its own
