@@ -7,7 +7,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { BASE_URL, createTestInstance, type DbKind, type TestInstance } from "../support/instance.ts";
+import { applySetCookies, BASE_URL, createTestInstance, type DbKind, type TestInstance } from "../support/instance.ts";
 
 export interface RealServer {
   t: TestInstance;
@@ -56,14 +56,7 @@ export async function startRealServer(kind: DbKind, env: Record<string, string> 
       }
       const target = path.startsWith(BASE_URL) ? path.slice(BASE_URL.length) : path;
       const res = await fetch(`${url}${target}`, { method, headers, body, redirect: "manual" });
-      for (const line of res.headers.getSetCookie()) {
-        const [pair, ...attrs] = line.split(";");
-        const eq = pair!.indexOf("=");
-        const name = pair!.slice(0, eq).trim();
-        const value = pair!.slice(eq + 1).trim();
-        if (value === "" || attrs.some((a) => /max-age=0\b/i.test(a.trim()))) cookies.delete(name);
-        else cookies.set(name, value);
-      }
+      applySetCookies(cookies, res.headers);
       const text = await res.text();
       let json: unknown;
       try {

@@ -64,6 +64,18 @@ export interface TestInstance {
   close(): Promise<void>;
 }
 
+/** A cookie jar's update from a response, as a browser does it (a cleared or expired cookie is dropped). */
+export function applySetCookies(cookies: Map<string, string>, headers: Headers): void {
+  for (const line of headers.getSetCookie()) {
+    const [pair, ...attrs] = line.split(";");
+    const eq = pair!.indexOf("=");
+    const name = pair!.slice(0, eq).trim();
+    const value = pair!.slice(eq + 1).trim();
+    if (value === "" || attrs.some((a) => /max-age=0\b/i.test(a.trim()))) cookies.delete(name);
+    else cookies.set(name, value);
+  }
+}
+
 let ipSeq = 0;
 /** A distinct documentation-range address per client, so per-IP limits don't collide across tests. */
 export function nextIp(): string {
@@ -118,15 +130,7 @@ export async function createTestInstance(kind: DbKind, env: Record<string, strin
         { method, headers, body: payload, redirect: "manual" },
         { incoming: { socket: { remoteAddress: opts.ip ?? ip, remotePort: 40000, remoteFamily: "IPv4" } } },
       );
-      for (const line of res.headers.getSetCookie()) {
-        const [pair, ...attrs] = line.split(";");
-        const eq = pair!.indexOf("=");
-        const name = pair!.slice(0, eq).trim();
-        const value = pair!.slice(eq + 1).trim();
-        const expired = attrs.some((a) => /max-age=0\b/i.test(a.trim())) || value === "";
-        if (expired) cookies.delete(name);
-        else cookies.set(name, value);
-      }
+      applySetCookies(cookies, res.headers);
       const text = await res.text();
       let json: unknown = undefined;
       try {
