@@ -109,10 +109,43 @@ async function verificationLink(t: TestInstance, client: TestClient, email: stri
   return t.mail.linkFrom(mail, "/api/auth/verify-email");
 }
 
+/** The guest's sessions run out (or were purged): the browser still sends the cookie. */
+async function expireSessionsOf(t: TestInstance, userId: string) {
+  await t.services.db.kysely.updateTable("session").set({ expiresAt: new Date(Date.now() - 60_000).toISOString() }).where("userId", "=", userId).execute();
+  t.services.callers.forgetUser(userId);
+}
+
 async function chatIdsOf(client: TestClient): Promise<string[]> {
   const res = await client.get("/api/v1/chats?limit=100");
   expect(res.status).toBe(200);
   return res.json.chats.map((c: { id: string }) => c.id);
+}
+
+/** GitHub's token and user endpoints, answered in-process (the only stand-in: a third party). */
+let gitHubIds = 424242;
+function playGitHub(email: string): string[] {
+  const seen: string[] = [];
+  const id = gitHubIds++;
+  const realFetch = globalThis.fetch;
+  vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } });
+    if (url.startsWith("https://github.com/login/oauth/access_token")) {
+      seen.push("token");
+      expect(String(init?.body)).toContain("code=the-code");
+      return json({ access_token: "gho_fake", token_type: "bearer", scope: "read:user,user:email" });
+    }
+    if (url === "https://api.github.com/user") {
+      seen.push("user");
+      return json({ id, login: "octo-reader", name: "Octo Reader", email: null, avatar_url: "https://avatars.example/o.png" });
+    }
+    if (url === "https://api.github.com/user/emails") {
+      seen.push("emails");
+      return json([{ email, primary: true, verified: true, visibility: "private" }]);
+    }
+    return realFetch(input, init);
+  });
+  return seen;
 }
 
 describe.each(DB_KINDS)("anonymous reader → account on %s", (kind: DbKind) => {
@@ -185,6 +218,41 @@ describe.each(DB_KINDS)("anonymous reader → account on %s", (kind: DbKind) => 
     expect((await anon.client.get("/api/v1/chats")).status).toBe(401);
     expect(await rowsOf(t, anon.id)).toEqual(NOTHING);
     expect(await rowsOf(t, me.json.id)).toMatchObject({ preferences: 1, chat: 2, message: 4 });
+  });
+
+  // A stale guest cookie must never cost a reader the session they just obtained: Better Auth's
+  // anonymous plugin, finding the dead session, cleared the session cookie in the very answer
+  // that set the new one (200, a token in the body, and signed out).
+  it("(b2) back in the guest's browser after the move on another device: password sign-in signs in", async () => {
+    const anon = await anonymousReader(t);
+    const chats = [await chatWithMessage(anon.client, "Guest chat")];
+    const email = uniqueEmail("back-home");
+    const link = await verificationLink(t, anon.client, email);
+    expect((await t.client().get(link)).status).toBe(302); // on the phone: chats move, the guest session goes
+    expect(anon.client.cookies.has("better-auth.session_token")).toBe(true); // the laptop still holds it
+
+    const signIn = await anon.client.post("/api/auth/sign-in/email", { email, password: STRONG_PASSWORD });
+    expect(signIn.status, signIn.text).toBe(200);
+    const set = signIn.headers.getSetCookie().filter((line) => line.startsWith("better-auth.session_token="));
+    expect(set).toHaveLength(1);
+    expect(set[0]).not.toMatch(/Max-Age=0/);
+    const me = await anon.client.get("/api/v1/me");
+    expect(me.status, me.text).toBe(200);
+    expect(me.json).toMatchObject({ email, isAnonymous: false });
+    expect(await chatIdsOf(anon.client)).toEqual(chats);
+  });
+
+  it("(b3) a guest whose session expired opens their own verification link: signed in", async () => {
+    const anon = await anonymousReader(t);
+    const email = uniqueEmail("expired-guest");
+    const link = await verificationLink(t, anon.client, email);
+    await expireSessionsOf(t, anon.id);
+    const opened = await anon.client.get(link);
+    expect(opened.status).toBe(302);
+    expect(opened.headers.get("location")).not.toContain("sign_in=required");
+    const me = await anon.client.get("/api/v1/me");
+    expect(me.status, me.text).toBe(200);
+    expect(me.json).toMatchObject({ email, isAnonymous: false });
   });
 
   it("(c) signing in to an account that already has chats merges both sets, without duplicates", async () => {
@@ -324,26 +392,7 @@ describe.each(DB_KINDS)("anonymous reader → account on %s", (kind: DbKind) => 
 
   it("(h) OAuth (GitHub, its endpoints played in-process): the callback moves the anonymous reader's chats", async () => {
     const email = uniqueEmail("octocat");
-    const realFetch = globalThis.fetch;
-    const seen: string[] = [];
-    vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
-      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-      const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } });
-      if (url.startsWith("https://github.com/login/oauth/access_token")) {
-        seen.push("token");
-        expect(String(init?.body)).toContain("code=the-code");
-        return json({ access_token: "gho_fake", token_type: "bearer", scope: "read:user,user:email" });
-      }
-      if (url === "https://api.github.com/user") {
-        seen.push("user");
-        return json({ id: 424242, login: "octo-reader", name: "Octo Reader", email: null, avatar_url: "https://avatars.example/o.png" });
-      }
-      if (url === "https://api.github.com/user/emails") {
-        seen.push("emails");
-        return json([{ email, primary: true, verified: true, visibility: "private" }]);
-      }
-      return realFetch(input, init);
-    });
+    const seen = playGitHub(email);
 
     const anon = await anonymousReader(t);
     const guest = [await chatWithMessage(anon.client, "Before GitHub")];
@@ -364,6 +413,21 @@ describe.each(DB_KINDS)("anonymous reader → account on %s", (kind: DbKind) => 
     expect(await rowsOf(t, anon.id)).toEqual(NOTHING);
     expect(await mergeRow(t, anon.id)).toMatchObject({ status: "done", target_user_id: me.json.id });
     expect((await t.client().get("/api/v1/me", { headers: { cookie: anon.cookie } })).status).toBe(401);
+  });
+
+  it("(h2) OAuth with a stale guest cookie at the callback: signed in to the GitHub account", async () => {
+    const email = uniqueEmail("octo-stale");
+    playGitHub(email);
+    const anon = await anonymousReader(t);
+    const start = await anon.client.post("/api/auth/sign-in/social", { provider: "github", callbackURL: "/read" });
+    expect(start.status, start.text).toBe(200);
+    const state = new URL(start.json.url).searchParams.get("state")!;
+    await expireSessionsOf(t, anon.id);
+    const callback = await anon.client.get(`/api/auth/callback/github?code=the-code&state=${encodeURIComponent(state)}`);
+    expect(callback.status, callback.text).toBe(302);
+    const me = await anon.client.get("/api/v1/me");
+    expect(me.status, me.text).toBe(200);
+    expect(me.json).toMatchObject({ email, isAnonymous: false });
   });
 });
 

@@ -113,6 +113,9 @@ const STRICTER_RULES: Record<string, RateRule> = {
   "/api/auth/forget-password": RULES.mail,
 };
 
+/** Routes where Better Auth may start a session (and its anonymous plugin looks for one to link). */
+const SIGNS_IN = /^\/api\/auth\/(sign-in\/|sign-up\/|callback\/|verify-email$)/;
+
 export function authRoutes(s: Services) {
   const app = new Hono();
   const limit = (rule: (typeof RULES)[keyof typeof RULES], key: string) => s.limits.consume(rule, key);
@@ -149,8 +152,29 @@ export function authRoutes(s: Services) {
       const body = await readJson(c);
       if (body) checkFields(c.req.path, body);
     }
+    if (SIGNS_IN.test(c.req.path)) await dropStaleSessionCookie(c);
     await next();
   });
+
+  /**
+   * A session cookie that no longer opens a session (the guest's, after its chats moved into the
+   * account on another device; one signed out elsewhere) is taken off a sign-in request before
+   * Better Auth sees it. Otherwise Better Auth's hooks, looking for a session to link, find it
+   * dead and clear the session cookie in the very answer that sets the new one: the reader got
+   * 200 and stayed signed out.
+   */
+  async function dropStaleSessionCookie(c: Context) {
+    const header = c.req.header("cookie");
+    if (!header || !(await s.callers.hasStaleSessionCookie(c))) return;
+    const { sessionToken, sessionData, dontRememberToken } = (await s.auth.$context).authCookies;
+    const stale = new Set([sessionToken.name, sessionData.name, dontRememberToken.name]);
+    const kept = header
+      .split(";")
+      .map((part) => part.trim())
+      .filter((part) => part && !stale.has(part.slice(0, part.indexOf("=")).trim()));
+    if (kept.length) c.req.raw.headers.set("cookie", kept.join("; "));
+    else c.req.raw.headers.delete("cookie");
+  }
 
   app.post("/sign-in/email", async (c) => {
     const body = emailBody.safeParse(await readJson(c));

@@ -297,7 +297,23 @@ export function createCallerResolver(options: CallerResolverOptions) {
     };
   }
 
-  return { resolve, requireCaller, forgetUser, onForgetUser };
+  /**
+   * Whether the request carries a session cookie that no longer opens a session: a bad
+   * signature, a deleted row (signed out elsewhere, a guest merged into an account on another
+   * device, purged), or past its expiry or absolute cap. Read-only: no sliding refresh.
+   */
+  async function hasStaleSessionCookie(c: Context): Promise<boolean> {
+    const raw = getCookie(c, cookieName);
+    if (!raw) return false;
+    const token = unsign(raw);
+    if (!token) return true;
+    const row = await db.selectFrom("session").select(["expiresAt", "createdAt"]).where("token", "=", token).executeTakeFirst();
+    if (!row) return true;
+    const t = now();
+    return toMs(row.expiresAt)! <= t || t - toMs(row.createdAt)! > options.absoluteSessionMs;
+  }
+
+  return { resolve, requireCaller, forgetUser, onForgetUser, hasStaleSessionCookie };
 }
 
 export type CallerResolver = ReturnType<typeof createCallerResolver>;
