@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Services } from "./services.ts";
 import { ApiError, errorBody, sendError } from "./http/errors.ts";
 import { isDatabaseUnavailable, serviceUnavailable } from "./db/unavailable.ts";
@@ -17,6 +16,7 @@ import { chatRoutes } from "./chat/chat-routes.ts";
 import { createBookStore } from "./book/book.ts";
 import { bookRoutes } from "./book/book-routes.ts";
 import { assetPolicy, bookAssetRoutes } from "./book/asset-routes.ts";
+import { bodyLimit } from "./http/body-limit.ts";
 import { providersRoutes } from "./auth/providers-routes.ts";
 import { serveWebApp } from "./web/static.ts";
 
@@ -37,23 +37,9 @@ export function createApp(s: Services) {
   // Before securityHeaders, so its SVG-only CSP is what leaves the server for book images.
   app.use("/book-assets/*", assetPolicy());
   app.use("*", securityHeaders({ hsts: s.config.production && s.config.secureCookies }));
-  const limitBody = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: (c) => c.json(errorBody("PAYLOAD_TOO_LARGE", `The request body is larger than ${MAX_BODY_BYTES / 1024} KB.`), 413),
-  });
-  // GET and HEAD requests have no body here (the Fetch Request drops it), so the limit has nothing
-  // to check; asking would build the full Request object on every API read (~10 % of a GET).
-  // A body with a Content-Length is judged by it (Node's parser holds the body to that length);
-  // only chunked bodies are counted as they stream. Hono's bodyLimit looks at `request.body`
-  // first, which turns the socket into web streams even when the length is known.
-  // Registered for the methods that carry a body only: on an API read it is not even a layer.
-  app.on(["POST", "PUT", "PATCH", "DELETE"], "/api/*", (c, next) => {
-    const length = c.req.header("content-length");
-    if (length !== undefined && c.req.header("transfer-encoding") === undefined && /^\d+$/.test(length)) {
-      return Number(length) > MAX_BODY_BYTES ? limitBody(c, next) : next();
-    }
-    return limitBody(c, next);
-  });
+  // Registered for the methods that carry a body only: on an API read it is not even a layer
+  // (GET and HEAD have no body here; asking would build the full Request on every API read).
+  app.on(["POST", "PUT", "PATCH", "DELETE"], "/api/*", bodyLimit({ maxBytes: MAX_BODY_BYTES }));
 
   // Our own routes with a cookie: same origin and JSON only (Better Auth's routes check their own).
   app.on(["POST", "PUT", "PATCH", "DELETE"], "/api/v1/*", crossSiteGuard(s.config.trustedOrigins));
