@@ -1017,5 +1017,20 @@ describe.each(DB_KINDS)("accounts on %s", (kind) => {
       expect(bTypes).not.toContain("password_changed");
       expect(bTypes).not.toContain("sign_out");
     });
+
+    it("16.3.1 sign-up is recorded once, with its method; a taken address and a guest record none", async () => {
+      const u = await t.signedInUser({ name: "Newly Signed Up" });
+      const events = (await u.client.get("/api/v1/me/security-events")).json.events as { type: string; detail: unknown }[];
+      const signUps = events.filter((e) => e.type === "sign_up");
+      expect(signUps).toHaveLength(1);
+      expect(signUps[0]!.detail).toEqual({ method: "password" });
+
+      const count = async () =>
+        Number((await t.services.db.kysely.selectFrom("security_event").select((e) => e.fn.countAll<number>().as("n")).where("type", "=", "sign_up").executeTakeFirstOrThrow()).n);
+      const before = await count();
+      expect((await t.client().post("/api/auth/sign-up/email", { name: "Again", email: u.email, password: STRONG_PASSWORD })).status).toBe(200);
+      expect((await t.client().post("/api/auth/sign-in/anonymous", {})).status).toBe(200);
+      expect(await count()).toBe(before);
+    });
   });
 });

@@ -413,6 +413,8 @@ describe.each(DB_KINDS)("anonymous reader → account on %s", (kind: DbKind) => 
     expect(await rowsOf(t, anon.id)).toEqual(NOTHING);
     expect(await mergeRow(t, anon.id)).toMatchObject({ status: "done", target_user_id: me.json.id });
     expect((await t.client().get("/api/v1/me", { headers: { cookie: anon.cookie } })).status).toBe(401);
+    const events = await t.services.db.kysely.selectFrom("security_event").select(["type", "detail"]).where("user_id", "=", me.json.id).execute();
+    expect(events.filter((e) => e.type === "sign_up").map((e) => JSON.parse(e.detail ?? "null"))).toEqual([{ method: "github" }]);
   });
 
   it("(h2) OAuth with a stale guest cookie at the callback: signed in to the GitHub account", async () => {

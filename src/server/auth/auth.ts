@@ -196,6 +196,16 @@ export function createAuth(deps: AuthDeps) {
     socialProviders,
     databaseHooks: {
       user: {
+        create: {
+          // Every new account, by whatever path (ASVS 16.3.1); guests are not accounts of a person.
+          async after(user, ctx) {
+            if ((user as { isAnonymous?: boolean | null }).isAnonymous) return;
+            const path = ctx?.path ?? "";
+            const provider = (ctx?.params as { id?: unknown } | undefined)?.id;
+            const method = path === "/sign-up/email" ? "password" : path.startsWith("/callback/") && typeof provider === "string" ? provider : "other";
+            await audit.record({ type: "sign_up", userId: user.id, detail: { method } });
+          },
+        },
         update: {
           async after(user, ctx) {
             deps.forgetUser(user.id);
