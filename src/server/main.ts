@@ -39,11 +39,12 @@ async function main() {
       .recoverAnswers({ afterRestart: true })
       .catch((err: unknown) => services.logger.error({ err: String(err) }, "recovering unfinished answers failed"));
   });
-  // Housekeeping: finish anonymous merges that failed, purge abandoned anonymous readers.
+  // Housekeeping: finish anonymous merges that failed, purge abandoned anonymous readers,
+  // delete what has expired (maintenance/maintenance.ts).
   const maintenance = () =>
     services.runMaintenance().catch((err: unknown) => services.logger.error({ err: String(err) }, "maintenance failed"));
   void maintenance();
-  setInterval(maintenance, 10 * 60_000).unref();
+  setInterval(maintenance, config.env.MAINTENANCE_INTERVAL_MINUTES * 60_000).unref();
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -10,6 +10,8 @@ import { createAuth, type Auth } from "./auth/auth.ts";
 import { createCallerResolver, type CallerResolver } from "./auth/caller.ts";
 import { createPasswordSignIn, type PasswordSignIn } from "./auth/password-sign-in.ts";
 import { createMailer, type Mailer } from "./email/send-email.ts";
+import { createMailOutbox, type MailOutbox } from "./email/mail-outbox.ts";
+import { createMaintenance, type MaintenanceReport } from "./maintenance/maintenance.ts";
 import { tooManyRequests } from "./http/errors.ts";
 import { currentRequest } from "./http/request-context.ts";
 import { createAccountThrottle, type AccountThrottle } from "./rate-limit/account-throttle.ts";
@@ -38,7 +40,8 @@ export interface Services {
   auth: Auth;
   /** POST /api/auth/sign-in/email in the plain case, without Better Auth's endpoint machinery. */
   passwordSignIn: PasswordSignIn;
-  mailer: Mailer;
+  /** The durable mail outbox (email/mail-outbox.ts): `enqueue` writes a row, its sender delivers. */
+  mailer: MailOutbox;
   audit: AuditLog;
   counters: CounterStore;
   limits: {
@@ -69,14 +72,18 @@ export interface Services {
    * `afterRestart` (once listening): also every answer of this instance's earlier processes.
    */
   recoverAnswers(opts?: { afterRestart?: boolean }): Promise<number>;
-  /** Housekeeping: retry pending anonymous merges, purge abandoned anonymous readers, recover orphaned answers. */
-  runMaintenance(): Promise<{ merged: number; purged: number; interrupted: number }>;
+  /**
+   * Housekeeping (maintenance/maintenance.ts): retry pending anonymous merges, purge abandoned
+   * anonymous readers, recover orphaned answers, delete what has expired. `now` for tests.
+   */
+  runMaintenance(now?: number): Promise<MaintenanceReport>;
   isTrustedRedirect(url: string): boolean;
   close(): Promise<void>;
 }
 
 export interface ServiceOverrides {
   logger?: Logger;
+  /** Sends one mail (tests: a transport of their own); the outbox around it is always the real one. */
   mailer?: Mailer;
   /** Skip running migrations at start (the CLI runs them itself). */
   skipMigrations?: boolean;
@@ -162,7 +169,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     },
   };
 
-  const mailer =
+  const sender =
     overrides.mailer ??
     createMailer({
       from: config.env.EMAIL_FROM,
@@ -173,6 +180,17 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
       logOutboxLinks: !config.production,
       logger,
     });
+  const instance = streamInstance(config.port);
+  const mailer = createMailOutbox({
+    db: db.kysely,
+    dialect: db.kind,
+    mailer: sender,
+    logger,
+    instance,
+    maxAttempts: config.env.MAIL_MAX_ATTEMPTS,
+    baseDelayMs: config.env.MAIL_RETRY_BASE_SECONDS * 1000,
+  });
+  mailer.start();
   const audit = createAuditLog(db.kysely, logger);
 
   const refreshTokens = createRefreshTokenService({
@@ -219,7 +237,6 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
   });
 
   const env = config.env;
-  const instance = streamInstance(config.port);
   const streamOwner = newStreamOwner(instance);
   const chats = createChatStore(db.kysely, undefined, streamOwner);
   // No answer takes longer than this (the provider's own time limits, twice over).
@@ -248,6 +265,22 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
   await promoteConfiguredAdmins(db.kysely, config.env.ADMIN_EMAILS, audit);
 
   const isTrustedRedirect = createRedirectCheck(config.baseURL, config.trustedOrigins);
+  const maintenance = createMaintenance({
+    db: db.kysely,
+    dialect: db.kind,
+    logger,
+    retention: {
+      securityEventDays: env.RETENTION_SECURITY_EVENT_DAYS,
+      expiredDays: env.RETENTION_EXPIRED_DAYS,
+      mailLogDays: env.MAIL_LOG_RETENTION_DAYS,
+      accessTokenTtlMs: env.ACCESS_TOKEN_TTL_SECONDS * 1000,
+    },
+    everyInstance: {
+      retryMerges: () => anonymous.retryPending(),
+      purgeAbandonedAnonymous: (now) => purgeAbandonedAnonymous(db.kysely, env.ANONYMOUS_RETENTION_DAYS, now),
+      recoverAnswers: () => recoverAnswers(),
+    },
+  });
 
   return {
     config,
@@ -274,16 +307,9 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
       logger.info({ sections: bookIndex.size }, "book indexed for chat");
     },
     recoverAnswers,
-    async runMaintenance() {
-      const merged = await anonymous.retryPending();
-      const purged = await purgeAbandonedAnonymous(db.kysely, env.ANONYMOUS_RETENTION_DAYS);
-      const interrupted = await recoverAnswers();
-      if (merged || purged) logger.info({ merged, purged }, "maintenance");
-      return { merged, purged, interrupted };
-    },
+    runMaintenance: (now) => maintenance.run(now),
     isTrustedRedirect,
     async close() {
-      await mailer.drain().catch(() => {});
       await mailer.close().catch(() => {});
       if (redis) await redis.quit().catch(() => {});
       await db.close();

@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import type { AppConfig } from "../config/index.ts";
 import type { Db } from "../db/index.ts";
 import type { AuditLog } from "../audit/audit.ts";
-import type { Mailer } from "../email/send-email.ts";
+import type { MailOutbox } from "../email/mail-outbox.ts";
 import { decodeJwt } from "jose";
 import {
   changeEmailMessage,
@@ -32,7 +32,8 @@ export const DELETE_ACCOUNT_TTL_SECONDS = 3600;
 export interface AuthDeps {
   config: AppConfig;
   db: Db;
-  mailer: Mailer;
+  /** Mails are rows in the outbox before the answer leaves; the sender delivers them. */
+  mailer: MailOutbox;
   audit: AuditLog;
   logger: Logger;
   /** Per-address limit on verification mails (60 s): true when a mail may be sent now. */
@@ -98,8 +99,10 @@ export function createAuth(deps: AuthDeps) {
       ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
       // Better Auth skips its origin check when NODE_ENV=test; we want CSRF checks on in tests too.
       disableOriginCheck: false,
-      // Mail sends never hold the HTTP answer: their timing would tell which accounts exist.
-      backgroundTasks: { handler: (p: Promise<unknown>) => void p.catch(() => {}) },
+      // No backgroundTasks: Better Auth awaits our mail callbacks, which only write the mail to the
+      // outbox (a row, before the answer leaves, so a crash right after loses nothing); delivery
+      // happens in the outbox's sender and never holds an answer. The reset request, whose
+      // timing would tell which accounts exist, is answered before any of it (auth-routes.ts).
       // One query for a user and its accounts (sign-in) or a session and its user, instead of
       // one per table: Better Auth's Kysely adapter joins natively.
       database: { joins: true },
@@ -129,7 +132,7 @@ export function createAuth(deps: AuthDeps) {
       revokeSessionsOnPasswordReset: true,
       resetPasswordTokenExpiresIn: RESET_PASSWORD_TTL_SECONDS,
       async sendResetPassword({ user, url }) {
-        mailer.enqueue(
+        await mailer.enqueue(
           resetPasswordMessage({ to: user.email, name: user.name, url, expiresInMinutes: minutes(RESET_PASSWORD_TTL_SECONDS) }),
         );
         await audit.record({ type: "password_reset_requested", userId: user.id });
@@ -138,7 +141,7 @@ export function createAuth(deps: AuthDeps) {
         await deps.revokeRefreshTokens(user.id, "password_reset");
         await deps.cutAccessTokens(user.id);
         await audit.record({ type: "password_reset", userId: user.id });
-        notifyPasswordChanged(deps, user);
+        await notifyPasswordChanged(deps, user);
       },
     },
     emailVerification: {
@@ -149,7 +152,7 @@ export function createAuth(deps: AuthDeps) {
       async sendVerificationEmail({ user, url }) {
         // At most one verification mail a minute per address, whatever path asked for it.
         if (!(await deps.mayMailAddress("verify", user.email))) return;
-        mailer.enqueue(
+        await mailer.enqueue(
           verifyEmailMessage({ to: user.email, name: user.name, url, expiresInMinutes: minutes(VERIFY_EMAIL_TTL_SECONDS) }),
         );
       },
@@ -168,7 +171,7 @@ export function createAuth(deps: AuthDeps) {
         // Goes to the current (old) address: the change takes effect only once confirmed there,
         // then the new address is verified by the normal verification mail.
         async sendChangeEmailConfirmation({ user, newEmail, url }) {
-          mailer.enqueue(changeEmailMessage({ to: user.email, name: user.name, newEmail, url }));
+          await mailer.enqueue(changeEmailMessage({ to: user.email, name: user.name, newEmail, url }));
           await audit.record({ type: "email_change_requested", userId: user.id });
         },
       },
@@ -176,7 +179,7 @@ export function createAuth(deps: AuthDeps) {
         enabled: true,
         deleteTokenExpiresIn: DELETE_ACCOUNT_TTL_SECONDS,
         async sendDeleteAccountVerification({ user, url }) {
-          mailer.enqueue(
+          await mailer.enqueue(
             deleteAccountMessage({ to: user.email, name: user.name, url, expiresInMinutes: minutes(DELETE_ACCOUNT_TTL_SECONDS) }),
           );
         },
@@ -266,8 +269,8 @@ export function createAuth(deps: AuthDeps) {
 export type Auth = ReturnType<typeof createAuth>;
 
 /** "Your password was changed" (ASVS 6.3.7), with a way back if it was not the reader. */
-function notifyPasswordChanged(deps: AuthDeps, user: { email: string; name: string }) {
-  deps.mailer.enqueue(
+async function notifyPasswordChanged(deps: AuthDeps, user: { email: string; name: string }) {
+  await deps.mailer.enqueue(
     passwordChangedMessage({
       to: user.email,
       name: user.name,
@@ -297,7 +300,7 @@ async function noticeEmailChange(
   const previous = typeof claims.email === "string" ? claims.email : null;
   if (typeof claims.updateTo !== "string" || !previous || user.email !== claims.updateTo || previous === user.email) return;
   await deps.audit.record({ type: "email_changed", userId: user.id });
-  deps.mailer.enqueue(emailChangedNoticeMessage({ to: previous, name: user.name, newEmail: user.email }));
+  await deps.mailer.enqueue(emailChangedNoticeMessage({ to: previous, name: user.name, newEmail: user.email }));
 }
 
 /** Accounts verified during a /verify-email request, whose anonymous readers move at its end. */
@@ -393,7 +396,7 @@ function eventsPlugin(deps: AuthDeps): BetterAuthPlugin {
               if (body.revokeOtherSessions) await deps.revokeRefreshTokens(user.id, "password_changed");
               // Access tokens die with the old password either way; token clients refresh.
               await deps.cutAccessTokens(user.id);
-              notifyPasswordChanged(deps, user);
+              await notifyPasswordChanged(deps, user);
             } else if (ctx.path === "/revoke-session") {
               await audit.record({ type: "session_revoked", userId: user.id });
             } else {

@@ -149,6 +149,26 @@ export interface AnonymousMergeTable {
   done_at: number | null;
 }
 
+export type MailStatus = "pending" | "sending" | "sent" | "failed";
+
+export interface MailOutboxTable {
+  id: string;
+  template: string;
+  recipient_hash: string;
+  /** JSON { to, subject, text, html } until delivered. */
+  payload: string | null;
+  status: MailStatus;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  provider_id: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+}
+
 export interface Database {
   user: UserTable;
   session: SessionTable;
@@ -164,6 +184,7 @@ export interface Database {
   chat: ChatTable;
   message: MessageTable;
   anonymous_merge: AnonymousMergeTable;
+  mail_outbox: MailOutboxTable;
 }
 
 export type { Generated };

@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { createMailer, type Mailer } from "./send-email.ts";
+import { createMailOutbox } from "./mail-outbox.ts";
+import { createMailer, type EmailMessage, type Mailer } from "./send-email.ts";
 import { resetPasswordMessage, verifyEmailMessage } from "./templates.ts";
-import { memoryLogger } from "./test-helpers.ts";
+import { memoryLogger, testDatabase } from "./test-helpers.ts";
 
 const API_KEY = "re_TestKey_7f3a9c2e1d";
 const TOKEN = "tok_r3send_s3cret";
@@ -76,10 +77,23 @@ async function setup(plan?: Array<{ status: number; body: unknown }>, apiKey = A
     resendBaseUrl: `${fake.baseUrl}/`,
     outboxDir: "/nonexistent",
     logger: log.logger,
-    retry: { attempts: 4, baseDelayMs: 5 },
   });
   cleanups.push(fake.close, () => mailer.close());
   return { fake, log, mailer };
+}
+
+/** Through the mail outbox (an SQLite file), as the app sends: until the mail is sent or failed. */
+async function viaOutbox(mailer: Mailer, msg: EmailMessage, log: ReturnType<typeof memoryLogger>) {
+  const { db, close } = await testDatabase("sqlite");
+  const box = createMailOutbox({ db: db.kysely, dialect: "sqlite", mailer, logger: log.logger, instance: "resend-test:1", baseDelayMs: 5, pollMs: 5, maxAttempts: 4 });
+  cleanups.push(close, () => box.close());
+  box.start();
+  await box.enqueue(msg);
+  for (;;) {
+    const row = await db.kysely.selectFrom("mail_outbox").select("status").executeTakeFirstOrThrow();
+    if (row.status === "sent" || row.status === "failed") return row.status;
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 describe("Resend transport (fake HTTP API)", () => {
@@ -110,9 +124,10 @@ describe("Resend transport (fake HTTP API)", () => {
     const { fake, mailer, log } = await setup([
       { status: 429, body: { statusCode: 429, name: "rate_limit_exceeded", message: "Too many requests. You can only make 2 requests per second." } },
     ]);
-    mailer.enqueue(resetPasswordMessage({ to: "alice@book.example", name: "Alice", url: URL_WITH_TOKEN, expiresInMinutes: 60 }));
-    await mailer.drain();
+    const msg = resetPasswordMessage({ to: "alice@book.example", name: "Alice", url: URL_WITH_TOKEN, expiresInMinutes: 60 });
+    expect(await viaOutbox(mailer, msg, log)).toBe("sent");
     expect(fake.requests).toHaveLength(2);
+    expect(fake.requests[0]!.headers["idempotency-key"]).toMatch(/^mail\//);
     expect(fake.requests[0]!.headers["idempotency-key"]).toBe(fake.requests[1]!.headers["idempotency-key"]);
     const entries = log.entries();
     expect(entries.filter((e) => e.level === 40)).toHaveLength(1);
@@ -123,12 +138,12 @@ describe("Resend transport (fake HTTP API)", () => {
   });
 
   it("retries 5xx", async () => {
-    const { fake, mailer } = await setup([
+    const { fake, mailer, log } = await setup([
       { status: 500, body: { statusCode: 500, name: "internal_server_error", message: "Unexpected error" } },
       { status: 503, body: "unavailable" },
     ]);
-    mailer.enqueue(resetPasswordMessage({ to: "alice@book.example", name: "Alice", url: URL_WITH_TOKEN, expiresInMinutes: 60 }));
-    await mailer.drain();
+    const msg = resetPasswordMessage({ to: "alice@book.example", name: "Alice", url: URL_WITH_TOKEN, expiresInMinutes: 60 });
+    expect(await viaOutbox(mailer, msg, log)).toBe("sent");
     expect(fake.requests).toHaveLength(3);
   });
 
@@ -149,9 +164,8 @@ describe("Resend transport (fake HTTP API)", () => {
     expect(direct.error).toContain("field is invalid");
     expect(direct.error).not.toContain(API_KEY);
 
-    mailer.enqueue(msg);
-    await mailer.drain();
-    expect(fake.requests).toHaveLength(2); // one for sendEmail, one (not retried) for enqueue
+    expect(await viaOutbox(mailer, msg, log)).toBe("failed");
+    expect(fake.requests).toHaveLength(2); // one for sendEmail, one (not retried) through the outbox
     const errors = log.entries().filter((e) => e.level === 50);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ tag: "reset-password", to: "a***@book.example", permanent: true });

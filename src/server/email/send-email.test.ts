@@ -85,10 +85,7 @@ describe("header safety", () => {
     if (!r.ok) expect(r.permanent).toBe(true);
     expect(t.sent).toHaveLength(0);
 
-    mailer.enqueue({ ...base, to: "alice@example.com\nBcc: victim@example.com" });
-    await mailer.drain();
-    expect(t.sent).toHaveLength(0);
-    expect(log.entries().some((e) => e.level === 50 && e.msg === "email rejected; not sending")).toBe(true);
+    expect(log.entries().some((e) => e.level === 40 && e.msg === "email rejected; not sending")).toBe(true);
     expect(log.raw()).not.toContain("victim@example.com");
   });
 
@@ -100,92 +97,44 @@ describe("header safety", () => {
   });
 });
 
-describe("enqueue / retry queue", () => {
-  it("never throws, even if the transport throws synchronously, and retries", async () => {
-    let calls = 0;
-    const t: EmailTransport = {
+// Retries, backoff, durability: the mail outbox's (mail-outbox.test.ts).
+describe("sendEmail", () => {
+  it("never throws, on a transport that throws synchronously, garbage input, or a throwing logger", async () => {
+    const throwing: EmailTransport = {
       name: "smtp",
       send() {
-        calls++;
-        if (calls < 3) throw new Error("boom at https://book.example/?token=SECRET for alice@example.com");
-        return Promise.resolve({ ok: true, id: "x" });
+        throw new Error("boom at https://book.example/?token=SECRET for alice@example.com");
       },
     };
     const log = memoryLogger();
-    const mailer = createMailer({ from: "x@y.z", outboxDir: "/x", logger: log.logger, transport: t, retry: { attempts: 5, baseDelayMs: 1 } });
-    expect(() => mailer.enqueue(base)).not.toThrow();
-    expect(calls).toBe(0); // deferred, caller not blocked
-    await mailer.drain();
-    expect(calls).toBe(3);
-    expect(log.entries().filter((e) => e.level === 40)).toHaveLength(2);
+    const mailer = createMailer({ from: "x@y.z", outboxDir: "/x", logger: log.logger, transport: throwing });
+    const r = await mailer.sendEmail(base);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).not.toContain("SECRET");
     expect(log.raw()).not.toContain("SECRET");
     expect(log.raw()).not.toContain("alice@example.com");
-  });
+    expect((await mailer.sendEmail(null as unknown as EmailMessage)).ok).toBe(false);
+    expect((await mailer.sendEmail({ ...base, tag: "nope" as EmailMessage["tag"] })).ok).toBe(false);
 
-  it("never throws on garbage input or a throwing logger", async () => {
     const t = fakeTransport(async () => ({ ok: true, id: "1" }));
-    const log = memoryLogger();
-    const mailer = createMailer({ from: "x@y.z", outboxDir: "/x", logger: log.logger, transport: t });
-    expect(() => mailer.enqueue(null as unknown as EmailMessage)).not.toThrow();
-    expect(() => mailer.enqueue({ ...base, tag: "nope" as EmailMessage["tag"] })).not.toThrow();
-    await mailer.drain();
-    expect(t.sent).toHaveLength(0);
-
     const boom = (): never => {
       throw new Error("log stream broken");
     };
     const badLogger = { child: () => badLogger, info: boom, warn: boom, error: boom } as unknown as Logger;
-    const m2 = createMailer({ from: "x@y.z", outboxDir: "/x", logger: badLogger, transport: t, maxQueueSize: 0 });
-    expect(() => m2.enqueue(base)).not.toThrow(); // queue full -> error log throws -> swallowed
-    const m3 = createMailer({ from: "x@y.z", outboxDir: "/x", logger: badLogger, transport: t });
-    expect(() => m3.enqueue(base)).not.toThrow();
-    await m3.drain(); // "email sent" info log throws inside the job -> swallowed
-    expect(t.sent).toHaveLength(1);
+    const m2 = createMailer({ from: "x@y.z", outboxDir: "/x", logger: badLogger, transport: t });
+    expect(await m2.sendEmail(base)).toEqual({ ok: true, id: "1" }); // "email sent" log throws -> swallowed
   });
 
-  it("does not retry permanent failures", async () => {
-    const t = fakeTransport(async () => ({ ok: false, error: "HTTP 422", permanent: true }));
-    const log = memoryLogger();
-    const mailer = createMailer({ from: "x@y.z", outboxDir: "/x", logger: log.logger, transport: t, retry: { attempts: 5, baseDelayMs: 1 } });
-    mailer.enqueue(base);
-    await mailer.drain();
-    expect(t.sent).toHaveLength(1);
-    expect(log.entries().filter((e) => e.level === 50)).toHaveLength(1);
-  });
-
-  it("backs off exponentially", async () => {
-    const times: number[] = [];
-    const t = fakeTransport(async () => {
-      times.push(performance.now());
-      return { ok: false, error: "try later" };
-    });
-    const mailer = createMailer({ from: "x@y.z", outboxDir: "/x", logger: memoryLogger().logger, transport: t, retry: { attempts: 4, baseDelayMs: 20 } });
-    mailer.enqueue(base);
-    await mailer.drain();
-    expect(t.sent).toHaveLength(4);
-    const gaps = times.slice(1).map((x, i) => x - times[i]!);
-    // jittered in [d/2, d] for d = 20, 40, 80 (timers may fire a little late)
-    expect(gaps[0]).toBeGreaterThanOrEqual(9);
-    expect(gaps[1]).toBeGreaterThanOrEqual(19);
-    expect(gaps[2]).toBeGreaterThanOrEqual(39);
-  });
-
-  it("drain waits for every queued message; close abandons pending retries", async () => {
-    const t = fakeTransport(async (m) => (m.subject === "fail" ? { ok: false, error: "later" } : { ok: true, id: "1" }));
-    const log = memoryLogger();
-    const mailer = createMailer({ from: "x@y.z", outboxDir: "/x", logger: log.logger, transport: t, retry: { attempts: 5, baseDelayMs: 60_000 } });
-    for (let i = 0; i < 5; i++) mailer.enqueue(base);
-    await mailer.drain();
-    expect(t.sent).toHaveLength(5);
-
-    mailer.enqueue({ ...base, subject: "fail" });
-    await new Promise((r) => setTimeout(r, 10)); // first attempt fails, now waiting ~60 s
-    const t0 = performance.now();
-    await mailer.close();
-    expect(performance.now() - t0).toBeLessThan(1000);
-    expect(log.entries().some((e) => e.level === 50 && /mailer closed/.test(String(e.msg)))).toBe(true);
-
-    mailer.enqueue(base); // after close: dropped, not thrown
+  it("keeps the caller's idempotency key; close waits for sends in flight, then refuses", async () => {
+    let release: () => void = () => {};
+    const t = fakeTransport(() => new Promise((resolve) => (release = () => resolve({ ok: true, id: "slow" }))));
+    const mailer = createMailer({ from: "x@y.z", outboxDir: "/x", logger: memoryLogger().logger, transport: t });
+    const sending = mailer.sendEmail(base, { idempotencyKey: "mail/abc" });
+    const closing = mailer.close();
+    release();
+    expect(await sending).toEqual({ ok: true, id: "slow" });
+    await closing;
+    expect(t.sent[0]!.idempotencyKey).toBe("mail/abc");
     expect((await mailer.sendEmail(base)).ok).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * Outgoing email for the auth system: transport selection (SMTP > Resend > outbox),
- * immediate sends, and an in-memory retry queue for background delivery.
+ * Outgoing email for the auth system: transport selection (SMTP > Resend > outbox files),
+ * validation, and one send at a time. Durability and retries are the mail outbox's
+ * (mail-outbox.ts): every mail is a database row first.
  *
  * Logging rules: recipients are always redacted (`a***@example.com`), and message
  * bodies, links and tokens are never logged here. The one exception is the outbox
@@ -70,36 +71,22 @@ export interface MailerOptions {
   /** Log each outbox mail's link (development only: a link is a secret; never in production). */
   logOutboxLinks?: boolean;
   logger: Logger;
-  /** Default 5 attempts, 1000 ms base, exponential with jitter. */
-  retry?: { attempts: number; baseDelayMs: number };
-  /** Max queued (pending + retrying) messages; further enqueues are dropped and logged. Default 1000. */
-  maxQueueSize?: number;
   /** Use this transport instead of choosing one from the options (tests, custom providers). */
   transport?: EmailTransport;
 }
 
 export interface Mailer {
   transport: EmailTransport["name"];
-  /** Send now and report the result (no retry). */
-  sendEmail(msg: EmailMessage): Promise<SendResult>;
   /**
-   * Queue for background delivery with retries; never throws, never blocks the caller.
-   * Failures are logged (warn per failed attempt, error when given up) with the tag and a
-   * redacted recipient, never the link/token.
+   * Send now and report the result (no retry; the mail outbox retries). Logged with the tag and
+   * a redacted recipient, never the link or token. `idempotencyKey` is stable across the tries
+   * of one mail (Resend's Idempotency-Key).
    */
-  enqueue(msg: EmailMessage): void;
-  /** Resolves when the queue is empty (for tests and graceful shutdown). */
-  drain(): Promise<void>;
-  /**
-   * Stops accepting messages, abandons pending retries (logged at error), waits for sends
-   * already in flight, then closes the transport. Call `drain()` first to deliver everything.
-   */
+  sendEmail(msg: EmailMessage, opts?: { idempotencyKey?: string }): Promise<SendResult>;
+  /** Waits for sends in flight, then closes the transport. */
   close(): Promise<void>;
 }
 
-const DEFAULT_RETRY = { attempts: 5, baseDelayMs: 1000 } as const;
-const MAX_RETRY_DELAY_MS = 5 * 60_000;
-const DEFAULT_MAX_QUEUE = 1000;
 const MAX_ADDRESS_LENGTH = 254;
 
 /** 'alice@example.com' -> 'a***@example.com'. Safe to log. */
@@ -152,7 +139,13 @@ export function scrubErrorMessage(message: string): string {
 
 type Prepared = { ok: true; msg: OutgoingEmail } | { ok: false; error: string };
 
-function prepare(raw: EmailMessage, from: string): Prepared {
+/** Why a message cannot be sent (bad recipient, unknown tag, missing parts), or null. */
+export function messageError(raw: EmailMessage): string | null {
+  const prepared = prepare(raw, "checked@localhost");
+  return prepared.ok ? null : prepared.error;
+}
+
+function prepare(raw: EmailMessage, from: string, idempotencyKey?: string): Prepared {
   if (!raw || typeof raw !== "object") return { ok: false, error: "invalid message" };
   const toError = recipientError(raw.to);
   if (toError) return { ok: false, error: toError };
@@ -171,7 +164,7 @@ function prepare(raw: EmailMessage, from: string): Prepared {
       html: raw.html,
       tag: raw.tag,
       from,
-      idempotencyKey: `${raw.tag}/${randomUUID()}`,
+      idempotencyKey: idempotencyKey ?? `${raw.tag}/${randomUUID()}`,
     },
   };
 }
@@ -217,27 +210,12 @@ function selectTransport(options: MailerOptions, log: Logger): EmailTransport {
   return createOutboxTransport({ dir: options.outboxDir, logger: log, logLinks });
 }
 
-function normalizeRetry(retry: MailerOptions["retry"]): { attempts: number; baseDelayMs: number } {
-  const attempts = Math.floor(retry?.attempts ?? DEFAULT_RETRY.attempts);
-  const baseDelayMs = retry?.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs;
-  return {
-    attempts: Number.isFinite(attempts) && attempts >= 1 ? attempts : DEFAULT_RETRY.attempts,
-    baseDelayMs: Number.isFinite(baseDelayMs) && baseDelayMs >= 0 ? baseDelayMs : DEFAULT_RETRY.baseDelayMs,
-  };
-}
-
 export function createMailer(options: MailerOptions): Mailer {
   const log = options.logger.child({ module: "email" });
   const from = sanitizeHeaderValue(options.from);
   if (!from) throw new Error("email: EMAIL_FROM (options.from) must be set");
-  const retry = normalizeRetry(options.retry);
-  const maxQueue = options.maxQueueSize ?? DEFAULT_MAX_QUEUE;
   const transport = options.transport ?? selectTransport(options, log);
-
-  const jobs = new Set<Promise<void>>(); // queued messages, including those waiting to retry
-  const inflight = new Set<Promise<unknown>>(); // sendEmail() calls in progress
-  const sleepers = new Set<() => void>();
-  let closed = false;
+  const inflight = new Set<Promise<unknown>>();
   let closing: Promise<void> | undefined;
 
   const safeLog = (level: "info" | "warn" | "error", obj: object, msg: string): void => {
@@ -263,89 +241,10 @@ export function createMailer(options: MailerOptions): Mailer {
     return result;
   }
 
-  function backoff(failedAttempts: number): number {
-    const exp = Math.min(retry.baseDelayMs * 2 ** (failedAttempts - 1), MAX_RETRY_DELAY_MS);
-    return Math.round(exp / 2 + Math.random() * (exp / 2)); // "equal jitter": [exp/2, exp]
-  }
-
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        sleepers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      sleepers.add(wake);
-    });
-  }
-
-  async function deliver(raw: EmailMessage): Promise<void> {
-    const prepared = prepare(raw, from);
+  async function sendEmail(raw: EmailMessage, opts: { idempotencyKey?: string } = {}): Promise<SendResult> {
     const meta = { tag: safeTag(raw), to: safeTo(raw) };
-    if (!prepared.ok) {
-      safeLog("error", { ...meta, error: prepared.error }, "email rejected; not sending");
-      return;
-    }
-    const msg = prepared.msg;
-    for (let n = 1; n <= retry.attempts; n++) {
-      if (closed) {
-        safeLog("error", { ...meta, attempts: n - 1 }, "email given up: mailer closed before delivery");
-        return;
-      }
-      const result = await attempt(msg);
-      if (result.ok) {
-        safeLog("info", { ...meta, id: result.id, attempt: n }, "email sent");
-        return;
-      }
-      const last = result.permanent === true || n >= retry.attempts;
-      const delay = last ? undefined : backoff(n);
-      safeLog(
-        "warn",
-        { ...meta, attempt: n, attempts: retry.attempts, error: result.error, permanent: result.permanent === true, retryInMs: delay },
-        "email send attempt failed",
-      );
-      if (last) {
-        safeLog(
-          "error",
-          { ...meta, attempts: n, error: result.error, permanent: result.permanent === true },
-          result.permanent ? "email failed permanently; not retrying" : "email given up after retries",
-        );
-        return;
-      }
-      await sleep(delay ?? 0);
-    }
-  }
-
-  function enqueue(msg: EmailMessage): void {
-    try {
-      if (closed) {
-        safeLog("error", { tag: safeTag(msg), to: safeTo(msg) }, "email dropped: mailer is closed");
-        return;
-      }
-      if (jobs.size >= maxQueue) {
-        safeLog("error", { tag: safeTag(msg), to: safeTo(msg), queued: jobs.size }, "email dropped: queue is full");
-        return;
-      }
-      // Start on a later turn of the event loop so the caller's response is never delayed.
-      const job: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(() => deliver(msg))
-        .catch((err: unknown) => {
-          safeLog("error", { tag: safeTag(msg), error: scrubErrorMessage(errorMessage(err)) }, "email delivery crashed");
-        })
-        .finally(() => {
-          jobs.delete(job);
-        });
-      jobs.add(job);
-    } catch (err) {
-      safeLog("error", { error: scrubErrorMessage(errorMessage(err)) }, "email enqueue failed");
-    }
-  }
-
-  async function sendEmail(raw: EmailMessage): Promise<SendResult> {
-    const meta = { tag: safeTag(raw), to: safeTo(raw) };
-    if (closed) return { ok: false, error: "mailer is closed", permanent: true };
-    const prepared = prepare(raw, from);
+    if (closing) return { ok: false, error: "mailer is closed" };
+    const prepared = prepare(raw, from, opts.idempotencyKey);
     if (!prepared.ok) {
       safeLog("warn", { ...meta, error: prepared.error }, "email rejected; not sending");
       return { ok: false, error: prepared.error, permanent: true };
@@ -362,16 +261,8 @@ export function createMailer(options: MailerOptions): Mailer {
     }
   }
 
-  async function drain(): Promise<void> {
-    while (jobs.size > 0) await Promise.allSettled([...jobs]);
-  }
-
   function close(): Promise<void> {
-    if (closing) return closing;
-    closed = true;
-    for (const wake of [...sleepers]) wake();
-    closing = (async () => {
-      await drain();
+    closing ??= (async () => {
       while (inflight.size > 0) await Promise.allSettled([...inflight]);
       try {
         await transport.close?.();
@@ -382,5 +273,5 @@ export function createMailer(options: MailerOptions): Mailer {
     return closing;
   }
 
-  return { transport: transport.name, sendEmail, enqueue, drain, close };
+  return { transport: transport.name, sendEmail, close };
 }

@@ -29,7 +29,6 @@ async function setup(rejectFirst = 0): Promise<{ server: TestSmtpServer; mailer:
     resendApiKey: "re_should_not_be_used",
     outboxDir: "/nonexistent/outbox",
     logger: log.logger,
-    retry: { attempts: 5, baseDelayMs: 5 },
   });
   cleanups.push(() => server.close(), () => mailer.close());
   return { server, mailer, log };
@@ -81,54 +80,5 @@ describe("SMTP transport (real smtp-server)", () => {
     expect(log.raw()).not.toContain(to);
     expect(log.raw()).toContain("r***@book.example");
   });
-
-  it("retries transient 451 rejections in the background and never logs the link", async () => {
-    const { server, mailer, log } = await setup(2);
-    const msg = verifyEmailMessage({ to: "alice@book.example", name: "Alice", url: URL_WITH_TOKEN, expiresInMinutes: 60 });
-
-    const t0 = performance.now();
-    mailer.enqueue(msg);
-    expect(performance.now() - t0).toBeLessThan(20); // returns immediately
-    expect(server.dataCommands).toBe(0);
-
-    await mailer.drain();
-    expect(server.dataCommands).toBe(3);
-    expect(server.received).toHaveLength(1);
-    expect(server.received[0]!.text).toContain(URL_WITH_TOKEN);
-
-    const entries = log.entries();
-    const warns = entries.filter((e) => e.level === 40);
-    expect(warns).toHaveLength(2);
-    expect(warns[0]).toMatchObject({ tag: "verify-email", to: "a***@book.example", attempt: 1 });
-    expect(String(warns[0]!.error)).toContain("451");
-    expect(entries.some((e) => e.level === 30 && e.msg === "email sent" && e.attempt === 3)).toBe(true);
-    expect(entries.some((e) => e.level >= 50)).toBe(false);
-
-    const raw = log.raw();
-    expect(raw).not.toContain(TOKEN);
-    expect(raw).not.toContain("book.example/api/auth");
-    expect(raw).not.toContain("alice@book.example");
-  });
-
-  it("gives up after the configured attempts and logs an error", async () => {
-    const server = await startSmtpServer({ rejectFirst: 100 });
-    const log = memoryLogger();
-    const mailer = createMailer({
-      from: "AI Book <no-reply@book.example>",
-      smtpUrl: server.url,
-      outboxDir: "/nonexistent",
-      logger: log.logger,
-      retry: { attempts: 3, baseDelayMs: 2 },
-    });
-    cleanups.push(() => server.close(), () => mailer.close());
-    mailer.enqueue(resetPasswordMessage({ to: "bob@book.example", name: "Bob", url: URL_WITH_TOKEN, expiresInMinutes: 60 }));
-    await mailer.drain();
-    expect(server.dataCommands).toBe(3);
-    const entries = log.entries();
-    expect(entries.filter((e) => e.level === 40)).toHaveLength(3);
-    const errors = entries.filter((e) => e.level === 50);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ tag: "reset-password", to: "b***@book.example", attempts: 3 });
-    expect(log.raw()).not.toContain(TOKEN);
-  });
+  // Retries of a 451 and giving up: mail-outbox.test.ts, against the same real SMTP server.
 });

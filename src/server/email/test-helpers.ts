@@ -1,8 +1,14 @@
 /** Test-only helpers for the email tests (not imported by production code). */
+import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { pino, type Logger } from "pino";
 import { SMTPServer } from "smtp-server";
+import { createTestPgDatabase } from "../../../test/support/postgres.ts";
+import { openDatabase, type Db } from "../db/index.ts";
+import { migrateToLatest } from "../db/migrator.ts";
 
 export interface MemoryLogger {
   logger: Logger;
@@ -65,4 +71,46 @@ export async function startSmtpServer(opts: { rejectFirst?: number } = {}): Prom
   state.url = `smtp://127.0.0.1:${port}`;
   state.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
   return state;
+}
+
+/** A migrated database for outbox tests: an SQLite file in a temp dir, or a fresh PostgreSQL database. */
+export async function testDatabase(kind: "sqlite" | "postgres"): Promise<{ db: Db; open(): Db; close(): Promise<void> }> {
+  if (kind === "sqlite") {
+    const dir = mkdtempSync(path.join(tmpdir(), "aibook-mail-"));
+    const config = { kind: "sqlite" as const, file: path.join(dir, "mail.db") };
+    const db = openDatabase(config);
+    await migrateToLatest(db);
+    const extra: Db[] = [];
+    return {
+      db,
+      open: () => {
+        const other = openDatabase(config);
+        extra.push(other);
+        return other;
+      },
+      async close() {
+        for (const d of extra) await d.close();
+        await db.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const pgdb = await createTestPgDatabase();
+  const config = { kind: "postgres" as const, url: pgdb.url };
+  const db = openDatabase(config);
+  await migrateToLatest(db);
+  const extra: Db[] = [];
+  return {
+    db,
+    open: () => {
+      const other = openDatabase(config);
+      extra.push(other);
+      return other;
+    },
+    async close() {
+      for (const d of extra) await d.close();
+      await db.close();
+      await pgdb.drop();
+    },
+  };
 }
