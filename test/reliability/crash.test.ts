@@ -11,7 +11,7 @@
  * 4. Read-only / full SQLite database: writes answer 503 and leave nothing half-written.
  * 5. SQLite: two server processes on one DATA_DIR under 200 concurrent writes: zero 5xx.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+
 import { createHash, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
@@ -25,88 +25,10 @@ import { freePort } from "../support/free-port.ts";
 import { startMailCatcher, type MailCatcher } from "../support/smtp.ts";
 import { startPgServer, type PgServer } from "../support/pg-server.ts";
 import { createTestInstance, STRONG_PASSWORD, uniqueEmail, type TestInstance } from "../support/instance.ts";
+import { startServer, type ServerProcess } from "../support/server-process.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
 const sha256 = (s: string) => createHash("sha256").update(s).digest("base64url");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-// ---------------------------------------------------------------------------------------------
-// The real server as a child process (node --import tsx: the pid is the server itself, so
-// kill -9 hits it and not a wrapper like npx).
-
-interface ServerProcess {
-  child: ChildProcess;
-  base: string;
-  port: number;
-  output(): string;
-  exited: Promise<void>;
-  alive(): boolean;
-  kill9(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-async function startServer(opts: { port: number; dataDir: string; smtpUrl: string; env?: Record<string, string> }): Promise<ServerProcess> {
-  const base = `http://127.0.0.1:${opts.port}`;
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
-    NODE_ENV: "test",
-    PORT: String(opts.port),
-    HOST: "127.0.0.1",
-    DATA_DIR: opts.dataDir,
-    BETTER_AUTH_SECRET: SECRET,
-    BETTER_AUTH_URL: base,
-    RATE_LIMIT: "off",
-    REQUIRE_EMAIL_VERIFICATION: "false",
-    SKIP_WEB_BUILD: "true",
-    SMTP_URL: opts.smtpUrl,
-    LOG_LEVEL: "warn",
-    CHAT_USER_DAILY_MESSAGES: "1000000",
-    ...opts.env,
-  };
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  const keep = (d: Buffer) => {
-    out += d.toString();
-    if (out.length > 200_000) out = out.slice(-100_000);
-  };
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const alive = () => child.exitCode === null && child.signalCode === null;
-  const server: ServerProcess = {
-    child,
-    base,
-    port: opts.port,
-    output: () => out,
-    exited,
-    alive,
-    async kill9() {
-      if (alive()) child.kill("SIGKILL");
-      await exited;
-    },
-    async stop() {
-      if (alive()) child.kill("SIGTERM");
-      const done = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
-      if (!done) await server.kill9();
-    },
-  };
-  const deadline = Date.now() + 45_000;
-  while (Date.now() < deadline) {
-    if (!alive()) throw new Error(`server exited during start (code ${child.exitCode}, signal ${child.signalCode}):\n${out}`);
-    try {
-      const res = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(2000) });
-      if (res.status === 200) return server;
-    } catch {
-      // not listening yet
-    }
-    await sleep(50);
-  }
-  await server.kill9();
-  throw new Error(`server not ready within 45 s:\n${out}`);
-}
 
 interface Reply {
   status: number;

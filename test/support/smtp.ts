@@ -93,7 +93,8 @@ function describe(mails: CapturedMail[]): string {
     .join("\n");
 }
 
-export async function startMailCatcher(): Promise<MailCatcher> {
+/** `port`: listen there (a listener started again where the app expects it), else a free one. */
+export async function startMailCatcher(opts: { port?: number } = {}): Promise<MailCatcher> {
   const mails: CapturedMail[] = [];
   const waiters = new Set<() => void>();
 
@@ -135,7 +136,7 @@ export async function startMailCatcher(): Promise<MailCatcher> {
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(opts.port ?? 0, "127.0.0.1", () => {
       server.off("error", reject);
       resolve();
     });

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { loadConfig, ConfigError } from "../config/index.ts";
 import { openDatabase } from "./index.ts";
 import { migrateToLatest, migrationStatus, rollbackOne } from "./migrator.ts";
@@ -35,6 +36,8 @@ async function main(command: string | undefined): Promise<number> {
   }
 }
 
+// A `.env` beside package.json is read if present, as `npm start` does; real environment variables win.
+if (existsSync(".env")) process.loadEnvFile(".env");
 main(process.argv[2]).then(
   (code) => process.exit(code),
   (err) => {
