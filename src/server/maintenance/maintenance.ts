@@ -4,7 +4,7 @@ import type { Database } from "../db/schema.ts";
 import { purgeExpired, type Purged, type RetentionSettings } from "./retention.ts";
 
 /** PostgreSQL advisory lock key of the maintenance job ("AIBOOK" in ASCII, truncated to fit a bigint). */
-const MAINTENANCE_LOCK = 0x4149424f4f4bn;
+export const MAINTENANCE_LOCK = 0x4149424f4f4bn;
 
 export interface MaintenanceDeps {
   db: Kysely<Database>;

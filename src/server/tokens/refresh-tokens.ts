@@ -171,12 +171,8 @@ export function createRefreshTokenService(options: RefreshTokenServiceOptions) {
       .execute();
   }
 
-  /** Housekeeping: rows past their family's absolute expiry are useless. */
-  async function purgeExpired(olderThanMs = 86_400_000) {
-    await db.deleteFrom("refresh_token").where("expires_at", "<", now() - olderThanMs).execute();
-  }
-
-  return { issue, rotate, revoke, revokeAllForUser, purgeExpired };
+  // Rows past their family's absolute expiry are deleted by the retention job (maintenance/retention.ts).
+  return { issue, rotate, revoke, revokeAllForUser };
 }
 
 export type RefreshTokenService = ReturnType<typeof createRefreshTokenService>;
