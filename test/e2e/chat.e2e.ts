@@ -240,6 +240,41 @@ describe("a guest chats beside a chapter", () => {
   });
 });
 
+describe("back in the guest's browser after verifying on the phone", () => {
+  // A stale guest cookie cost the reader the session they had just obtained: the sign-in
+  // answered 200 and its cookies only cleared the old session.
+  it("the reader signs in with the password and is signed in, with the guest's chats", async () => {
+    const { page } = await device({ viewport: DESKTOP });
+    await page.goto(`/read/${book.chapters[1]!.slug}`);
+    await openPanel(page);
+    await ask(page, BALANCE_QUESTION);
+    await waitForAnswer(page, 0);
+
+    const user: TestUser = { name: "Two Devices", email: uniqueEmail("two-devices"), password: STRONG_PASSWORD };
+    await panel(page).getByTestId("guest-prompt").getByRole("button", { name: "Register" }).click();
+    const dialog = registerDialog(page);
+    await shows(dialog);
+    await fillRegister(dialog, user);
+    const since = Date.now();
+    await dialog.getByRole("button", { name: "Create account" }).click();
+    await shows(h1(page, "Check your email"));
+    const mail = await app.mail.waitFor(user.email, { subject: /verify/i, since: since - 1, timeoutMs: 10_000 });
+
+    // On the phone: the address is verified, the guest's chats move to the account.
+    const phone = await device({ viewport: PHONE });
+    await phone.page.goto(app.mail.linkFrom(mail, "/api/auth/verify-email"));
+    await shows(h1(phone.page, "Email verified"));
+
+    // Back on the laptop, still on "Check your email" and still holding the guest's cookie.
+    await signIn(page, user);
+    await page.reload();
+    await expectSignedIn(page, user.name);
+    await openPanel(page);
+    await panel(page).getByRole("button", { name: "Your chats" }).click();
+    await shows(chatList(page).getByRole("button", { name: new RegExp(`^${escapeRe(BALANCE_QUESTION)}`) }));
+  });
+});
+
 describe("someone else's verification link (ASVS 3.5.3, 8.2.2)", () => {
   it("a guest who opens an attacker's link stays the same guest with their chats; the page says the address is verified and offers to sign in", async () => {
     // The attacker signs up with their own mailbox and keeps the link.
