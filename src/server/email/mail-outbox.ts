@@ -138,6 +138,9 @@ export function createMailOutbox(options: MailOutboxOptions): MailOutbox {
   async function claim(): Promise<ClaimedRow[]> {
     const t = now();
     const due = sql`(status = 'pending' and next_attempt_at <= ${t}) or (status = 'sending' and lease_until <= ${t})`;
+    // Most polls find nothing: ask with a read first, so an idle instance never takes SQLite's write lock.
+    const any = await sql`select 1 from mail_outbox where ${due} limit 1`.execute(db);
+    if (any.rows.length === 0) return [];
     const lock = options.dialect === "postgres" ? sql`for update skip locked` : sql``;
     const result = await sql<ClaimedRow>`
       update mail_outbox
