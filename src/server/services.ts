@@ -187,6 +187,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     mailer: sender,
     logger,
     instance,
+    secret: config.secret,
     maxAttempts: config.env.MAIL_MAX_ATTEMPTS,
     baseDelayMs: config.env.MAIL_RETRY_BASE_SECONDS * 1000,
   });

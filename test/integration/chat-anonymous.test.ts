@@ -242,6 +242,18 @@ describe.each(DB_KINDS)("anonymous reader → account on %s", (kind: DbKind) => 
     expect(await chatIdsOf(anon.client)).toEqual(chats);
   });
 
+  it("(b2') two session cookies, a malformed one first: sign-in still signs in", async () => {
+    const u = await t.signedInUser();
+    const valid = u.client.cookies.get("better-auth.session_token")!;
+    const res = await t.client().post("/api/auth/sign-in/email", { email: u.email, password: u.password }, {
+      headers: { cookie: `better-auth.session_token=bad"value; better-auth.session_token=${valid}` },
+    });
+    expect(res.status, res.text).toBe(200);
+    const set = res.headers.getSetCookie().filter((line) => line.startsWith("better-auth.session_token="));
+    expect(set).toHaveLength(1);
+    expect(set[0]).not.toMatch(/Max-Age=0/);
+  });
+
   it("(b3) a guest whose session expired opens their own verification link: signed in", async () => {
     const anon = await anonymousReader(t);
     const email = uniqueEmail("expired-guest");

@@ -11,6 +11,7 @@ export type SecurityEventType =
   | "sign_in_throttled"
   | "sign_out"
   | "sign_up"
+  | "sign_up_existing"
   | "token_issued"
   | "token_refresh_reuse"
   | "token_revoked"

@@ -124,6 +124,8 @@ export function authRoutes(s: Services) {
   /** Ours first; Better Auth's response is passed through with its errors given our shape. */
   async function forward(c: Context, request: Request = requestForBetterAuth(c)): Promise<Response> {
     const res = await s.auth.handler(request);
+    // A mail this answer promises was not written (auth.ts queueMail): not a success.
+    if (currentRequest()?.mailNotQueued) throw serviceUnavailable();
     if (res.status < 400) return res;
     if (currentRequest()?.databaseUnavailable) throw serviceUnavailable();
     const type = res.headers.get("content-type") ?? "";

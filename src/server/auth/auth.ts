@@ -7,8 +7,10 @@ import type { AppConfig } from "../config/index.ts";
 import type { Db } from "../db/index.ts";
 import type { AuditLog } from "../audit/audit.ts";
 import type { MailOutbox } from "../email/mail-outbox.ts";
+import type { EmailMessage } from "../email/send-email.ts";
 import { decodeJwt } from "jose";
 import {
+  accountExistsMessage,
   changeEmailMessage,
   emailChangedNoticeMessage,
   deleteAccountMessage,
@@ -130,9 +132,19 @@ export function createAuth(deps: AuthDeps) {
       maxPasswordLength: 1024,
       password: { hash: hashPassword, verify: verifyPassword },
       revokeSessionsOnPasswordReset: true,
+      // A taken address gets the same answer as a new one, and the same work behind it (a mail
+      // quota, a mail row, an audit row): the timing of the answer tells nothing either (ASVS 6.3.8).
+      async onExistingUserSignUp({ user }) {
+        await audit.record({ type: "sign_up_existing", userId: user.id });
+        if (!(await deps.mayMailAddress("verify", user.email))) return;
+        await queueMail(
+          deps,
+          accountExistsMessage({ to: user.email, name: user.name, signInUrl: `${config.baseURL}/`, resetUrl: `${config.baseURL}/forgot-password` }),
+        );
+      },
       resetPasswordTokenExpiresIn: RESET_PASSWORD_TTL_SECONDS,
       async sendResetPassword({ user, url }) {
-        await mailer.enqueue(
+        await queueMail(deps, 
           resetPasswordMessage({ to: user.email, name: user.name, url, expiresInMinutes: minutes(RESET_PASSWORD_TTL_SECONDS) }),
         );
         await audit.record({ type: "password_reset_requested", userId: user.id });
@@ -152,7 +164,7 @@ export function createAuth(deps: AuthDeps) {
       async sendVerificationEmail({ user, url }) {
         // At most one verification mail a minute per address, whatever path asked for it.
         if (!(await deps.mayMailAddress("verify", user.email))) return;
-        await mailer.enqueue(
+        await queueMail(deps, 
           verifyEmailMessage({ to: user.email, name: user.name, url, expiresInMinutes: minutes(VERIFY_EMAIL_TTL_SECONDS) }),
         );
       },
@@ -171,7 +183,7 @@ export function createAuth(deps: AuthDeps) {
         // Goes to the current (old) address: the change takes effect only once confirmed there,
         // then the new address is verified by the normal verification mail.
         async sendChangeEmailConfirmation({ user, newEmail, url }) {
-          await mailer.enqueue(changeEmailMessage({ to: user.email, name: user.name, newEmail, url }));
+          await queueMail(deps, changeEmailMessage({ to: user.email, name: user.name, newEmail, url }));
           await audit.record({ type: "email_change_requested", userId: user.id });
         },
       },
@@ -179,7 +191,7 @@ export function createAuth(deps: AuthDeps) {
         enabled: true,
         deleteTokenExpiresIn: DELETE_ACCOUNT_TTL_SECONDS,
         async sendDeleteAccountVerification({ user, url }) {
-          await mailer.enqueue(
+          await queueMail(deps, 
             deleteAccountMessage({ to: user.email, name: user.name, url, expiresInMinutes: minutes(DELETE_ACCOUNT_TTL_SECONDS) }),
           );
         },
@@ -268,9 +280,25 @@ export function createAuth(deps: AuthDeps) {
 
 export type Auth = ReturnType<typeof createAuth>;
 
+/**
+ * A mail into the outbox. Better Auth swallows errors thrown by its mail callbacks and answers
+ * 2xx anyway; a mail that could not be written must not be promised: the request is marked, and
+ * the route answers 503 instead (auth-routes.ts `forward`).
+ */
+async function queueMail(deps: AuthDeps, msg: EmailMessage): Promise<void> {
+  try {
+    await deps.mailer.enqueue(msg);
+  } catch (err) {
+    deps.logger.error({ err: err instanceof Error ? err.message : String(err), tag: msg.tag }, "mail could not be written to the outbox");
+    const request = currentRequest();
+    if (request) request.mailNotQueued = true;
+    throw err;
+  }
+}
+
 /** "Your password was changed" (ASVS 6.3.7), with a way back if it was not the reader. */
 async function notifyPasswordChanged(deps: AuthDeps, user: { email: string; name: string }) {
-  await deps.mailer.enqueue(
+  await queueMail(deps, 
     passwordChangedMessage({
       to: user.email,
       name: user.name,
@@ -300,7 +328,7 @@ async function noticeEmailChange(
   const previous = typeof claims.email === "string" ? claims.email : null;
   if (typeof claims.updateTo !== "string" || !previous || user.email !== claims.updateTo || previous === user.email) return;
   await deps.audit.record({ type: "email_changed", userId: user.id });
-  await deps.mailer.enqueue(emailChangedNoticeMessage({ to: previous, name: user.name, newEmail: user.email }));
+  await queueMail(deps, emailChangedNoticeMessage({ to: previous, name: user.name, newEmail: user.email }));
 }
 
 /** Accounts verified during a /verify-email request, whose anonymous readers move at its end. */

@@ -303,8 +303,10 @@ export function createCallerResolver(options: CallerResolverOptions) {
    * device, purged), or past its expiry or absolute cap. Read-only: no sliding refresh.
    */
   async function hasStaleSessionCookie(c: Context): Promise<boolean> {
-    const raw = getCookie(c, cookieName);
-    if (!raw) return false;
+    // The first cookie of that name, as Better Auth (better-call) reads it; Hono's getCookie
+    // skips a malformed one and would judge the next instead.
+    const raw = firstCookie(c.req.header("cookie") ?? "", cookieName);
+    if (raw === null) return false;
     const token = unsign(raw);
     if (!token) return true;
     const row = await db.selectFrom("session").select(["expiresAt", "createdAt"]).where("token", "=", token).executeTakeFirst();
@@ -317,6 +319,21 @@ export function createCallerResolver(options: CallerResolverOptions) {
 }
 
 export type CallerResolver = ReturnType<typeof createCallerResolver>;
+
+/** The value of the first cookie called `name` in a Cookie header (URI-decoded), or null. */
+export function firstCookie(header: string, name: string): string | null {
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    const value = part.slice(eq + 1).trim();
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value;
+    }
+  }
+  return null;
+}
 
 /**
  * The token of `Authorization: Bearer <token>` (scheme case-insensitive, surrounding spaces

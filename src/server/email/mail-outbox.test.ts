@@ -5,7 +5,8 @@
  */
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { createMailOutbox, outboxStatus, retryFailed, type MailOutbox } from "./mail-outbox.ts";
+import { createHash } from "node:crypto";
+import { createMailOutbox, outboxStatus, recipientHash, retryFailed, type MailOutbox } from "./mail-outbox.ts";
 import { createMailer, type EmailMessage, type EmailTransport, type Mailer } from "./send-email.ts";
 import { resetPasswordMessage, verifyEmailMessage } from "./templates.ts";
 import { memoryLogger, startSmtpServer, testDatabase } from "./test-helpers.ts";
@@ -34,6 +35,7 @@ function outbox(db: Db, mailer: Mailer, opts: Partial<Parameters<typeof createMa
     mailer,
     logger: opts.logger ?? memoryLogger().logger,
     instance: opts.instance ?? "test-host:1",
+    secret: "outbox-test-secret-0123456789abcdef",
     baseDelayMs: 10,
     pollMs: 10,
     ...opts,
@@ -76,7 +78,9 @@ describe.each(["sqlite", "postgres"] as const)("mail outbox on %s", (kind) => {
     const [sent] = await rows(db);
     expect(sent).toMatchObject({ status: "sent", attempts: 1, payload: null, last_error: null });
     expect(sent!.sent_at).toBeGreaterThanOrEqual(sent!.created_at);
-    expect(sent!.recipient_hash).toMatch(/^[\w-]{22}$/);
+    // Keyed: a dump alone cannot confirm a guessed address.
+    expect(sent!.recipient_hash).toBe(recipientHash("outbox-test-secret-0123456789abcdef", "Reader@Book.example"));
+    expect(sent!.recipient_hash).not.toBe(createHash("sha256").update("reader@book.example").digest("base64url").slice(0, 22));
     expect(JSON.stringify(sent)).not.toContain("reader@book.example");
     expect(JSON.stringify(sent)).not.toContain(TOKEN);
   });
@@ -209,6 +213,37 @@ describe.each(["sqlite", "postgres"] as const)("mail outbox on %s", (kind) => {
     next.start();
     await until(() => smtp.received.length === 3);
     expect(smtp.received.map((m) => m.subject).sort()).toEqual(["one", "three", "two"]);
+  });
+
+  it("takes back only its own instance's dead leases (names with _ or % are not patterns); a mail whose tries never answer fails", async () => {
+    const { db } = await database();
+    const smtp = await startSmtpServer();
+    cleanups.push(() => smtp.close());
+    const setup = outbox(db, smtpMailer(smtp.url));
+    for (const subject of ["mine", "lookalike", "stripped", "exhausted"]) await setup.enqueue(message(`${subject}@book.example`, subject));
+    const lease = (subject: string, owner: string, attempts = 1) =>
+      db.kysely
+        .updateTable("mail_outbox")
+        .set({ status: "sending", lease_owner: owner, lease_until: Date.now() + 3_600_000, attempts })
+        .where("payload", "like", `%${subject}@%`)
+        .execute();
+    await lease("mine", "web_1:7860/111.dead");
+    // Live leases of other instances: "web_1" as a LIKE pattern matches "webX1"; stripped of "_" it is "web1".
+    await lease("lookalike", "webX1:7860/222.alive");
+    await lease("stripped", "web1:7860/444.alive");
+    await lease("exhausted", "web_1:7860/333.dead", 3);
+    await setup.close();
+
+    const box = outbox(db, smtpMailer(smtp.url), { instance: "web_1:7860", maxAttempts: 3 });
+    box.start();
+    await until(() => smtp.received.length === 1);
+    await until(async () => (await rows(db)).some((r) => r.status === "failed"));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(smtp.received.map((m) => m.subject)).toEqual(["mine"]);
+    const bySubject = Object.fromEntries((await rows(db)).map((r) => [r.payload ? JSON.parse(r.payload).subject : "sent", r]));
+    expect(bySubject.lookalike).toMatchObject({ status: "sending", lease_owner: "webX1:7860/222.alive" });
+    expect(bySubject.stripped).toMatchObject({ status: "sending", lease_owner: "web1:7860/444.alive" });
+    expect(bySubject.exhausted).toMatchObject({ status: "failed", last_error: expect.stringContaining("gave up") });
   });
 
   it("two senders on one database: every mail exactly once", async () => {

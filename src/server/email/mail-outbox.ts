@@ -13,7 +13,7 @@
  * - After the last attempt a mail is `failed`, logged at error, listed by `npm run mail -- status`
  *   and sent again by `npm run mail -- retry <id>`.
  */
-import { createHash } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database, MailStatus } from "../db/schema.ts";
@@ -28,6 +28,8 @@ export interface MailOutboxOptions {
   logger: Logger;
   /** Who holds a lease: `<instance>/<process>`; leases of this instance's earlier processes are taken back at start. */
   instance: string;
+  /** Keys the recipient hash kept after delivery (a plain hash of an address can be reversed by guessing). */
+  secret: string;
   /** Tries per mail before it is marked failed (default 10). */
   maxAttempts?: number;
   /** First retry after this long, doubling each time (with jitter), at most `maxDelayMs` (default 5 s, 30 min). */
@@ -84,7 +86,9 @@ interface ClaimedRow {
   attempts: number;
 }
 
-export const recipientHash = (to: string) => createHash("sha256").update(to.trim().toLowerCase()).digest("base64url").slice(0, 22);
+/** What a delivered mail keeps of its recipient: enough to answer "did we mail this address?", given the address and the secret. */
+export const recipientHash = (secret: string, to: string) =>
+  createHmac("sha256", secret).update(`mail-recipient:${to.trim().toLowerCase()}`).digest("base64url").slice(0, 22);
 
 export function createMailOutbox(options: MailOutboxOptions): MailOutbox {
   const { db, mailer } = options;
@@ -116,7 +120,7 @@ export function createMailOutbox(options: MailOutboxOptions): MailOutbox {
       .values({
         id: uuidV7(t),
         template: msg.tag,
-        recipient_hash: recipientHash(msg.to),
+        recipient_hash: recipientHash(options.secret, msg.to),
         payload: JSON.stringify(payload),
         status: "pending",
         attempts: 0,
@@ -159,6 +163,17 @@ export function createMailOutbox(options: MailOutboxOptions): MailOutbox {
 
   async function deliver(row: ClaimedRow): Promise<void> {
     const meta = { id: row.id, tag: row.template, attempt: row.attempts };
+    if (row.attempts > maxAttempts) {
+      // Claimed again after every try ended without an answer (the send threw, or its process died).
+      const t = now();
+      await updateRow()
+        .set({ status: "failed", updated_at: t, lease_owner: null, lease_until: null, last_error: "gave up: no try came back with an answer" })
+        .where("id", "=", row.id)
+        .where("lease_owner", "=", owner)
+        .execute();
+      log.error({ ...meta }, "email failed; `npm run mail -- status` lists it, `npm run mail -- retry <id>` sends it again");
+      return;
+    }
     let payload: Payload | null = null;
     try {
       payload = row.payload ? (JSON.parse(row.payload) as Payload) : null;
@@ -229,6 +244,7 @@ export function createMailOutbox(options: MailOutboxOptions): MailOutbox {
     setImmediate(() => void pump());
   }
 
+  const ownPrefix = `${options.instance}/`;
   async function recoverOwnLeases() {
     // A process of this instance that died (kill -9) mid-send: its mails are due now, not after the lease.
     const t = now();
@@ -236,7 +252,7 @@ export function createMailOutbox(options: MailOutboxOptions): MailOutbox {
       .updateTable("mail_outbox")
       .set({ status: "pending", next_attempt_at: t, lease_owner: null, lease_until: null, updated_at: t })
       .where("status", "=", "sending")
-      .where("lease_owner", "like", `${options.instance.replace(/[%_\\]/g, "")}/%`)
+      .where(sql<boolean>`substr(lease_owner, 1, ${ownPrefix.length}) = ${ownPrefix}`)
       .where("lease_owner", "!=", owner)
       .execute();
   }

@@ -85,7 +85,7 @@ async function setup(plan?: Array<{ status: number; body: unknown }>, apiKey = A
 /** Through the mail outbox (an SQLite file), as the app sends: until the mail is sent or failed. */
 async function viaOutbox(mailer: Mailer, msg: EmailMessage, log: ReturnType<typeof memoryLogger>) {
   const { db, close } = await testDatabase("sqlite");
-  const box = createMailOutbox({ db: db.kysely, dialect: "sqlite", mailer, logger: log.logger, instance: "resend-test:1", baseDelayMs: 5, pollMs: 5, maxAttempts: 4 });
+  const box = createMailOutbox({ db: db.kysely, dialect: "sqlite", mailer, logger: log.logger, instance: "resend-test:1", secret: "resend-test-secret-0123456789abcdef", baseDelayMs: 5, pollMs: 5, maxAttempts: 4 });
   cleanups.push(close, () => box.close());
   box.start();
   await box.enqueue(msg);

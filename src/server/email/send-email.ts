@@ -19,7 +19,8 @@ export type EmailTag =
   | "password-changed"
   | "change-email"
   | "delete-account"
-  | "email-changed";
+  | "email-changed"
+  | "account-exists";
 
 export const EMAIL_TAGS: readonly EmailTag[] = [
   "verify-email",
@@ -28,6 +29,7 @@ export const EMAIL_TAGS: readonly EmailTag[] = [
   "change-email",
   "delete-account",
   "email-changed",
+  "account-exists",
 ];
 
 export interface EmailMessage {

@@ -280,6 +280,26 @@ export function emailChangedNoticeMessage(p: {
   });
 }
 
+/**
+ * Someone signed up with an address that has an account. The answer to the sign-up is the same
+ * as for a new address (no enumeration); the owner hears of it here, with the ways back in.
+ */
+export function accountExistsMessage(p: { to: string; name: string; signInUrl: string; resetUrl: string; appName?: string }): EmailMessage {
+  const app = appNameOf(p.appName);
+  return build(p.to, "account-exists", {
+    appName: app,
+    subject: `Someone tried to create a ${app} account with your address`,
+    heading: "You already have an account",
+    greeting: greetingName(p.name),
+    before: [
+      para`Someone, probably you, just tried to create a new ${app} account with this email address. It already has an account, so nothing was created.`,
+      plain("If it was you, sign in instead. Forgot your password? Reset it at the second link."),
+    ],
+    action: { label: "Sign in", url: httpUrl(p.signInUrl) },
+    after: [para`Reset your password: ${httpUrl(p.resetUrl)}`, plain("If it wasn't you, you can ignore this email: your account is unchanged.")],
+  });
+}
+
 export function deleteAccountMessage(p: {
   to: string;
   name: string;

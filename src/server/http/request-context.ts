@@ -18,6 +18,8 @@ export interface RequestContext {
   mailQuotaTaken?: boolean;
   /** Better Auth caught (and logged) a database-unavailable error: its 4xx/5xx becomes our 503. */
   databaseUnavailable?: boolean;
+  /** A mail of this request could not be written to the outbox (Better Auth swallowed it): 503. */
+  mailNotQueued?: boolean;
 }
 
 export const requestContext = new AsyncLocalStorage<RequestContext>();

@@ -21,7 +21,16 @@ export interface RetentionSettings {
 }
 
 export type Purged = Record<
-  "securityEvents" | "sessions" | "verifications" | "refreshTokens" | "usedTokens" | "rateLimitCounters" | "accessTokenCutoffs" | "mails" | "mailBodies",
+  | "securityEvents"
+  | "sessions"
+  | "verifications"
+  | "refreshTokens"
+  | "usedTokens"
+  | "rateLimitCounters"
+  | "accessTokenCutoffs"
+  | "mails"
+  | "mailBodies"
+  | "finishedMerges",
   number
 >;
 
@@ -50,6 +59,8 @@ export async function purgeExpired(db: Kysely<Database>, settings: RetentionSett
     mails: await deleteWhere("mail_outbox", "id", sql`status in ('sent', 'failed') and updated_at < ${now - settings.mailLogDays * DAY_MS}`),
     // A failed mail's link has expired by now; its body (a secret) goes, its record stays.
     mailBodies: await clearFailedMailBodies(db, expired),
+    // A finished guest-to-account move: its guest is gone, nothing can replay it.
+    finishedMerges: await deleteWhere("anonymous_merge", "anonymous_user_id", sql`status = 'done' and done_at < ${expired}`),
   };
 }
 

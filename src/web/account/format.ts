@@ -50,6 +50,7 @@ const EVENT_WORDS: Record<string, string> = {
   sign_in_throttled: "Sign-in paused after too many failed attempts",
   sign_out: "Signed out",
   sign_up: "Account created",
+  sign_up_existing: "Someone tried to create an account with your address",
   token_issued: "App access granted",
   token_refresh_reuse: "Reused app token detected: app access revoked",
   token_revoked: "App access revoked",
