@@ -99,6 +99,20 @@ describe("guardCounterStore (a store that fails or hangs)", () => {
     expect(closed.ms).toBeLessThan(50); // paused: not even asked
   });
 
+  it("a client that knows the server is away is not asked, and the outage is reported once, then its end", async () => {
+    const f = flaky();
+    let reconnecting = true;
+    const events: string[] = [];
+    const { lenient, strict } = guardCounterStore(f.store, { knownDown: () => reconnecting, onDown: () => events.push("down"), onUp: () => events.push("up") });
+    expect((await lenient.increment("k", 60_000)).count).toBe(1);
+    expect((await lenient.increment("k", 60_000)).count).toBe(2);
+    await expect(strict.get("k")).rejects.toBeInstanceOf(CounterStoreUnavailableError);
+    expect(f.asked()).toBe(0);
+    reconnecting = false;
+    expect((await lenient.increment("k", 60_000)).count).toBe(100);
+    expect(events).toEqual(["down", "up"]);
+  });
+
   it("lets our own argument errors through (bugs, not outages)", async () => {
     const { strict } = guardCounterStore({ ...flaky().store, increment: async () => { throw new RangeError("windowMs must be positive"); } });
     await expect(strict.increment("k", -1)).rejects.toBeInstanceOf(RangeError);

@@ -78,8 +78,20 @@ export function guardCounterStore(primary: CounterStore, options: OutageOptions 
     });
   }
 
+  const markDown = (err: unknown) => {
+    if (down) return;
+    down = true;
+    options.onDown?.(err);
+  };
+
   async function ask<T>(op: (store: CounterStore) => Promise<T>): Promise<T> {
-    if (now() < pausedUntil || options.knownDown?.()) throw new CounterStoreUnavailableError();
+    if (now() < pausedUntil) throw new CounterStoreUnavailableError();
+    if (options.knownDown?.()) {
+      // No pause: the client's own state says when the server is back.
+      const err = new CounterStoreUnavailableError("The rate-limit counter store is reconnecting");
+      markDown(err);
+      throw err;
+    }
     try {
       const value = await withTimeout(op(primary));
       if (down) {
@@ -92,10 +104,7 @@ export function guardCounterStore(primary: CounterStore, options: OutageOptions 
       // Our own argument checks are bugs to surface, not outages.
       if (err instanceof RangeError) throw err;
       pausedUntil = now() + pauseMs;
-      if (!down) {
-        down = true;
-        options.onDown?.(err);
-      }
+      markDown(err);
       throw err instanceof CounterStoreUnavailableError ? err : new CounterStoreUnavailableError(undefined, { cause: err });
     }
   }
