@@ -34,8 +34,12 @@ const ALLOWED: Record<FaultKind, (s: Sample, w: FaultWindow) => boolean> = {
   // later is passed to the other instance (nginx retries even a POST it could not send).
   kill: (s, w) => inFlightAt(s, w.start) && (s.outcome === "stream-cut" || (s.outcome === "502" && s.method !== "GET")),
   postgres: (s) => s.outcome === "503-retry-after" || s.outcome === "stream-unavailable",
-  redis: (s) => s.outcome === "503-retry-after",
+  // Decision 010: only what needs the per-account throttle is refused; the rest is served.
+  redis: (s) => s.outcome === "503-retry-after" && THROTTLED_ROUTES.has(s.route),
 };
+
+/** The routes behind the per-account password throttle, which fails closed while Redis is away. */
+export const THROTTLED_ROUTES = new Set(["POST /api/auth/sign-in/email", "POST /api/v1/auth/token (password)"]);
 
 /** The request was on its way when the fault struck (give or take the clocks' resolution). */
 const inFlightAt = (s: Sample, at: number) => s.start <= at + 50 && s.end >= at - 50;
@@ -75,6 +79,16 @@ export async function runChecks(opts: {
     "no 5xx, resets or unexpected answers outside the fault windows; inside them only 503 + Retry-After (and, for kill -9, 502 on a POST or a cut stream in flight at the kill)",
     bad.length === 0,
     bad.length ? `${bad.length} unexpected:\n      ${bad.slice(0, 15).map((b) => short(b.sample) + (b.windows.length ? ` [in ${b.windows.map((w) => w.label).join(", ")}]` : "")).join("\n      ")}` : "none",
+  );
+
+  // Decision 010 under load: while Redis is away, password sign-ins are refused, not let through.
+  const redisWindows = windows.filter((w) => w.kind === "redis");
+  const duringRedis = recorder.samples.filter((s) => THROTTLED_ROUTES.has(s.route) && redisWindows.some((w) => s.start >= w.start + 500 && s.end <= w.end));
+  const letThrough = duringRedis.filter((s) => s.status !== 503);
+  check(
+    "while Redis is away, password sign-in fails closed (503 + Retry-After) and nothing else is refused",
+    letThrough.length === 0,
+    `${duringRedis.length} password sign-ins inside the outage, ${duringRedis.length - letThrough.length} answered 503${letThrough.length ? `; let through: ${letThrough.slice(0, 3).map(short).join("; ")}` : ""}`,
   );
 
   // 2. Acknowledged writes, in PostgreSQL.

@@ -252,12 +252,12 @@ export class Reader {
     else if (transient(r) || r.status === 429) await sleep(waitFor(r));
   }
 
-  /** The reader's life until the run ends. */
-  async run(): Promise<void> {
-    await sleep(Math.random() * 2_000);
+  /** The reader's life until the run ends. A new reader arrives within `arriveWithinMs` and signs up. */
+  async run(arriveWithinMs = 2_000): Promise<void> {
     if (!this.signedIn && !this.env.ledger.accounts.has(this.email)) {
+      await sleep(Math.random() * arriveWithinMs);
       if (!(await this.signUp())) return;
-    }
+    } else await sleep(Math.random() * 2_000);
     const actions: [number, () => Promise<void>][] = [
       [30, () => this.readChapter()],
       [4, () => this.home()],

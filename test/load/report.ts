@@ -47,6 +47,33 @@ export function printReport(f: RunFacts): string {
     "",
   );
 
+  // The compact summary (the README's table).
+  const count = (pred: (s: Sample) => boolean) => samples.filter(pred).length;
+  const inWindows = (pred: (s: Sample) => boolean) => samples.filter((s) => pred(s) && windowsOf(s, f.windows).length > 0).length;
+  const latencies = samples.filter((s) => s.status !== null).map((s) => s.end - s.start).sort((a, b) => a - b);
+  const writes = ["account", "session", "chat", "chat message", "refresh token"];
+  const acked = writes.reduce((n, w) => n + (f.figures[`acknowledged ${w}`] ?? 0), 0);
+  const lost = writes.reduce((n, w) => n + (f.figures[`lost ${w}`] ?? 0), 0);
+  const unavailable = (s: Sample) => s.outcome === "503-retry-after" || s.outcome === "stream-unavailable";
+  const broken = (s: Sample) => ["500", "5xx-other", "504", "503-bare", "connection-error", "timeout"].includes(s.outcome);
+  const fmt = (n: number) => n.toLocaleString("en-US");
+  out.push(
+    table(
+      ["figure", "value"],
+      [
+        ["requests through nginx", `${fmt(total)} (${(total / f.runSeconds).toFixed(0)}/s), p50 ${Math.round(percentile(latencies, 50))} ms, p95 ${Math.round(percentile(latencies, 95))} ms, p99 ${Math.round(percentile(latencies, 99))} ms`],
+        ["answered as expected", `${fmt(count((s) => s.outcome === "ok"))} (${((100 * count((s) => s.outcome === "ok")) / Math.max(1, total)).toFixed(1)} %)`],
+        ["429 rate limited", fmt(count((s) => s.outcome === "429"))],
+        ["503 + Retry-After (or SSE error), all in fault windows?", `${fmt(count(unavailable))} (${fmt(inWindows(unavailable))} in windows)`],
+        ["502 / cut streams at the kill -9", `${count((s) => s.outcome === "502")} / ${count((s) => s.outcome === "stream-cut")}`],
+        ["500, other 5xx, resets, timeouts", fmt(count(broken))],
+        ["acknowledged writes lost", `${lost} of ${fmt(acked)}`],
+        ["checks passed", `${f.checks.filter((c) => c.ok).length} of ${f.checks.length}`],
+      ],
+    ),
+    "",
+  );
+
   // Requests by route and class of answer.
   const routes = new Map<string, Sample[]>();
   for (const s of samples) routes.set(s.route, [...(routes.get(s.route) ?? []), s]);

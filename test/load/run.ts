@@ -135,7 +135,8 @@ async function main() {
     for (const r of readers) r.client.recorder = recorder;
     const windows: FaultWindow[] = [];
     log(`${readersN} readers for ${durationS} s (longer if the faults need it)`);
-    const running = readers.map((r) => r.run());
+    // New readers arrive over the first quarter of the run, across the kill -9.
+    const running = readers.map((r) => r.run(durationS * 250));
     await injectFaults(cluster, t0, durationS * 1000, windows, log);
     // Run on until the planned end, and at least 5 s past the last fault (to see the recovery).
     env.stopAt = Math.max(t0 + durationS * 1000, performance.now() + 5_000);
