@@ -16,7 +16,7 @@ export type Outcome =
   | "504"
   | "500"
   | "5xx-other"
-  | "stream-cut" // a 200 event stream that ended without `done` or `error`
+  | "stream-cut" // an answer cut mid-body, or an event stream that ended without `done` or `error`
   | "stream-unavailable" // a 200 event stream that ended with `error` SERVICE_UNAVAILABLE: the stream's 503
   | "connection-error" // to nginx: refused, reset
   | "timeout";

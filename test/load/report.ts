@@ -65,7 +65,7 @@ export function printReport(f: RunFacts): string {
         ["answered as expected", `${fmt(count((s) => s.outcome === "ok"))} (${((100 * count((s) => s.outcome === "ok")) / Math.max(1, total)).toFixed(1)} %)`],
         ["429 rate limited", fmt(count((s) => s.outcome === "429"))],
         ["503 + Retry-After (or SSE error), all in fault windows?", `${fmt(count(unavailable))} (${fmt(inWindows(unavailable))} in windows)`],
-        ["502 / cut streams at the kill -9", `${count((s) => s.outcome === "502")} / ${count((s) => s.outcome === "stream-cut")}`],
+        ["502 / answers cut mid-body at the kill -9", `${count((s) => s.outcome === "502")} / ${count((s) => s.outcome === "stream-cut")}`],
         ["500, other 5xx, resets, timeouts", fmt(count(broken))],
         ["acknowledged writes lost", `${lost} of ${fmt(acked)}`],
         ["checks passed", `${f.checks.filter((c) => c.ok).length} of ${f.checks.length}`],
@@ -111,7 +111,7 @@ export function printReport(f: RunFacts): string {
     ["504 / other 5xx", (s) => s.outcome === "504" || s.outcome === "5xx-other"],
     ["503 with Retry-After", (s) => s.outcome === "503-retry-after"],
     ["503 without Retry-After", (s) => s.outcome === "503-bare"],
-    ["event stream cut (200, no done/error)", (s) => s.outcome === "stream-cut"],
+    ["answer cut mid-body (or a stream without done/error)", (s) => s.outcome === "stream-cut"],
     ["event stream ended by error SERVICE_UNAVAILABLE", (s) => s.outcome === "stream-unavailable"],
     ["unexpected 4xx", (s) => s.outcome === "4xx"],
     ["429 (rate limited: not an error)", (s) => s.outcome === "429"],
@@ -131,7 +131,7 @@ export function printReport(f: RunFacts): string {
   // The windows.
   out.push(
     table(
-      ["fault", "from s", "to s", "requests overlapping", "503 (+ SSE error)", "502", "cut streams"],
+      ["fault", "from s", "to s", "requests overlapping", "503 (+ SSE error)", "502", "cut mid-body"],
       f.windows.map((w) => {
         const xs = samples.filter((s) => windowsOf(s, [w]).length > 0);
         return [
