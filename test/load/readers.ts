@@ -26,12 +26,14 @@ export interface Ledger {
   refreshTokens: string[];
   /** Verification mails that never came (the sign-up was acknowledged; a new link was asked for). */
   mailsResent: number;
+  /** Acknowledged sign-ups whose reader never got a working link before the run ended. */
+  unverified: number;
   /** Refresh tokens refused after a lost answer (a family the reader could not continue). */
   familiesLost: { email: string; reason: string }[];
 }
 
 export function newLedger(): Ledger {
-  return { accounts: new Set(), sessions: [], chats: new Set(), messages: [], refreshTokens: [], mailsResent: 0, familiesLost: [] };
+  return { accounts: new Set(), sessions: [], chats: new Set(), messages: [], refreshTokens: [], mailsResent: 0, unverified: 0, familiesLost: [] };
 }
 
 /** The session token inside the session cookie (`<token>.<signature>`, URL-encoded). */
@@ -110,7 +112,9 @@ export class Reader {
     } while (this.running());
     if (up.status !== 200) return false;
     this.env.ledger.accounts.add(this.email);
-    return this.verify(since);
+    const verified = await this.verify(since);
+    if (!verified) this.env.ledger.unverified++;
+    return verified;
   }
 
   private async verify(since: number): Promise<boolean> {
@@ -136,8 +140,13 @@ export class Reader {
       } else this.env.ledger.mailsResent++;
       // No mail (the instance that was to send it died), or a used link: ask for a new one.
       since = Date.now();
+      // (At most one mail a minute per address: a 429 says how long to wait.)
       const again = await this.c.request("POST", "/api/auth/send-verification-email", "POST /api/auth/send-verification-email", { body: { email: this.email } });
-      if (again.status === 429) await sleep(waitFor(again));
+      if (again.status === 429) {
+        await sleep(Math.min(Number(again.headers["retry-after"] ?? 60) * 1000, this.env.stopAt - performance.now()));
+        round--;
+        if (!this.running()) return false;
+      }
     }
     return false;
   }

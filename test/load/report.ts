@@ -156,7 +156,7 @@ export function printReport(f: RunFacts): string {
       ["account", "session", "chat", "chat message", "refresh token"].map((w) => [w, fig[`acknowledged ${w}`] ?? 0, fig[`lost ${w}`] ?? 0]),
     ),
     "",
-    `Refresh-token families: ${fig["refresh token families"] ?? 0} (revoked as reuse: ${fig["families revoked for reuse"] ?? 0}); answers interrupted by the kill and left retryable: ${fig["answers interrupted (kill -9, retryable)"] ?? 0}; verification mails that never came (a new link was asked for): ${f.ledger.mailsResent}.`,
+    `Refresh-token families: ${fig["refresh token families"] ?? 0} (revoked as reuse: ${fig["families revoked for reuse"] ?? 0}); answers interrupted by the kill and left retryable: ${fig["answers interrupted (kill -9, retryable)"] ?? 0}; verification mails that never came (a new link was asked for): ${f.ledger.mailsResent}, sign-ups left unverified at the end: ${f.ledger.unverified}.`,
     "",
   );
 
