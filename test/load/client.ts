@@ -5,6 +5,7 @@
  */
 import https from "node:https";
 import type { IncomingHttpHeaders } from "node:http";
+import { parseSse, type SseEvent } from "../support/sse.ts";
 
 export type Outcome =
   | "ok" // the status the action expects
@@ -37,7 +38,7 @@ export interface Answer {
   text: string;
   json: any;
   /** Server-sent events, for text/event-stream answers. */
-  events?: { event: string; data: any }[];
+  events?: SseEvent[];
   outcome: Outcome;
 }
 
@@ -49,7 +50,7 @@ export class Recorder {
   }
 }
 
-function classify(status: number | null, headers: IncomingHttpHeaders, expected: number[], cut: boolean, error?: string, events?: { event: string; data: any }[]): Outcome {
+function classify(status: number | null, headers: IncomingHttpHeaders, expected: number[], cut: boolean, error?: string, events?: SseEvent[]): Outcome {
   if (status === null) return error === "timeout" ? "timeout" : "connection-error";
   if (cut) return "stream-cut";
   if (events?.at(-1)?.event === "error" && events.at(-1)!.data?.code === "SERVICE_UNAVAILABLE") return "stream-unavailable";
@@ -63,25 +64,9 @@ function classify(status: number | null, headers: IncomingHttpHeaders, expected:
   return "4xx";
 }
 
-export function parseSse(text: string): { event: string; data: any }[] {
-  return text
-    .split("\n\n")
-    .filter((block) => block.trim())
-    .map((block) => {
-      const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
-      const data = block
-        .split("\n")
-        .filter((l) => l.startsWith("data: "))
-        .map((l) => l.slice(6))
-        .join("\n");
-      let parsed: unknown = data;
-      try {
-        parsed = data ? JSON.parse(data) : null;
-      } catch {
-        // keep the text
-      }
-      return { event, data: parsed };
-    });
+/** The complete events of an event stream (one cut mid-event keeps the events before the cut). */
+function completeEvents(text: string): SseEvent[] {
+  return parseSse(text.slice(0, text.lastIndexOf("\n\n") + 2));
 }
 
 export interface RequestOptions {
@@ -143,10 +128,13 @@ export class HttpClient {
     const url = new URL(pathAndQuery, this.base);
     return new Promise<Answer>((resolve) => {
       let settled = false;
-      const finish = (status: number | null, resHeaders: IncomingHttpHeaders, text: string, cut: boolean, error?: string) => {
+      const finish = (status: number | null, resHeaders: IncomingHttpHeaders, text: string, aborted: boolean, error?: string) => {
         if (settled) return;
         settled = true;
-        const events = String(resHeaders["content-type"] ?? "").includes("text/event-stream") ? parseSse(text) : undefined;
+        const events = String(resHeaders["content-type"] ?? "").includes("text/event-stream") ? completeEvents(text) : undefined;
+        // An event stream that ends without its last event was cut too (the instance died, or
+        // the app gave up without telling the reader).
+        const cut = aborted || (status === 200 && events !== undefined && !events.some((e) => e.event === "done" || e.event === "error"));
         const outcome = classify(status, resHeaders, expected, cut, error, events);
         const answer: Answer = { status, headers: resHeaders, text, json: undefined, outcome, events };
         if (!events && text) {
@@ -165,14 +153,7 @@ export class HttpClient {
           this.applySetCookies(res.headers);
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => {
-            const text = Buffer.concat(chunks).toString("utf8");
-            const sse = String(res.headers["content-type"] ?? "").includes("text/event-stream");
-            // An event stream that ends without its last event was cut (the instance died, or
-            // the app gave up without telling the reader).
-            const cut = sse && res.statusCode === 200 && !parseSse(text).some((e) => e.event === "done" || e.event === "error");
-            finish(res.statusCode ?? null, res.headers, text, cut);
-          });
+          res.on("end", () => finish(res.statusCode ?? null, res.headers, Buffer.concat(chunks).toString("utf8"), false));
           // Ended mid-body (a chunked answer without its last chunk): what was written is kept.
           res.on("aborted", () => finish(res.statusCode ?? null, res.headers, Buffer.concat(chunks).toString("utf8"), true, "aborted mid-body"));
           res.on("error", () => finish(res.statusCode ?? null, res.headers, Buffer.concat(chunks).toString("utf8"), true, "aborted mid-body"));
