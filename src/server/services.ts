@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import pino, { type Logger } from "pino";
 import type { AppConfig } from "./config/index.ts";
 import { openDatabase, type Db } from "./db/index.ts";
@@ -15,7 +15,8 @@ import { createMaintenance, type MaintenanceReport } from "./maintenance/mainten
 import { tooManyRequests } from "./http/errors.ts";
 import { currentRequest } from "./http/request-context.ts";
 import { createAccountThrottle, type AccountThrottle } from "./rate-limit/account-throttle.ts";
-import { createRedisCounterStore, createSqlCounterStore, type CounterStore } from "./rate-limit/counter-store.ts";
+import { createSqlCounterStore, type CounterStore } from "./rate-limit/counter-store.ts";
+import { connectRedisCounters } from "./rate-limit/redis-outage.ts";
 import { createRateLimiter } from "./rate-limit/rate-limiter.ts";
 import type { RateRule } from "./rate-limit/rate-limiter.ts";
 import { MAIL_PER_ADDRESS_WINDOW_MS, RULES } from "./rate-limit/rules.ts";
@@ -112,12 +113,12 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
 
   let redis: Redis | undefined;
   let counters: CounterStore;
+  // With Redis, the account throttle fails closed while it is unreachable, the rest fails open (decision 010).
+  let throttleCounters: CounterStore;
   if (config.env.REDIS_URL) {
-    redis = new Redis(config.env.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
-    redis.on("error", (err) => logger.error({ err: err.message }, "redis error"));
-    counters = createRedisCounterStore(redis);
+    ({ redis, lenient: counters, strict: throttleCounters } = connectRedisCounters(config.env.REDIS_URL, logger));
   } else {
-    counters = createSqlCounterStore(db.kysely);
+    counters = throttleCounters = createSqlCounterStore(db.kysely);
   }
 
   const limiter = createRateLimiter(counters);
@@ -146,7 +147,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
       return undefined;
     },
   };
-  const throttle = createAccountThrottle(counters);
+  const throttle = createAccountThrottle(throttleCounters);
   const mailQuota = {
     async take(kind: string, email: string) {
       if (!config.rateLimit) return { allowed: true, retryAfterSeconds: 0 };

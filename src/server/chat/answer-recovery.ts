@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { sql, type Kysely } from "kysely";
+import type { Logger } from "pino";
 import type { Database } from "../db/schema.ts";
+import { isDatabaseUnavailable } from "../db/unavailable.ts";
+import type { ChatStore } from "./chat-store.ts";
 
 /**
  * Answers left "streaming" by a process that died (kill -9, OOM, power loss) would stay so
@@ -51,4 +54,38 @@ export async function interruptOrphanedAnswers(
     changed += Number(res.numUpdatedRows);
   }
   return changed;
+}
+
+export type AnswerFinal = Parameters<ChatStore["finishAnswer"]>[1];
+
+/** Waits between attempts; the last repeats until about ten minutes have passed. */
+const FINISH_RETRY_MS = [250, 500, 1_000, 2_000, 5_000];
+const FINISH_GIVE_UP_MS = 10 * 60_000;
+
+/**
+ * An answer whose last write failed because the database was away (a restart, a failover):
+ * write it once the database answers again. Nothing else would: a row of this live process is
+ * not an orphan to `interruptOrphanedAnswers`, and a "streaming" answer cannot be retried.
+ */
+export function finishWhenDatabaseIsBack(store: Pick<ChatStore, "finishAnswer">, id: string, final: AnswerFinal, logger: Logger, now = () => Date.now()): Promise<boolean> {
+  const started = now();
+  return new Promise((resolve) => {
+    const attempt = (n: number) => {
+      const timer = setTimeout(() => {
+        store.finishAnswer(id, final).then(
+          () => {
+            logger.warn({ id, status: final.status }, "answer stored once the database was back");
+            resolve(true);
+          },
+          (err: unknown) => {
+            if (isDatabaseUnavailable(err) && now() - started < FINISH_GIVE_UP_MS) return attempt(n + 1);
+            logger.error({ id, err: err instanceof Error ? err.message : String(err) }, "answer could not be stored; it stays 'streaming' until a restart recovers it");
+            resolve(false);
+          },
+        );
+      }, FINISH_RETRY_MS[Math.min(n, FINISH_RETRY_MS.length - 1)]);
+      timer.unref();
+    };
+    attempt(0);
+  });
 }

@@ -2,10 +2,12 @@ import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { Services } from "../services.ts";
+import { isDatabaseUnavailable, serviceUnavailable } from "../db/unavailable.ts";
 import { ApiError } from "../http/errors.ts";
 import { currentRequest } from "../http/request-context.ts";
 import { jsonBody } from "../http/validate.ts";
 import { hasVisibleText } from "../http/text-input.ts";
+import { finishWhenDatabaseIsBack, type AnswerFinal } from "./answer-recovery.ts";
 import type { ChatStore } from "./chat-store.ts";
 import { decodeCursor, toChatView } from "./chat-store.ts";
 import { citationOf, type BookIndex } from "./retrieval.ts";
@@ -115,24 +117,43 @@ export function chatRoutes(s: Services, deps: ChatDeps) {
   async function answer(c: Context, chatId: string, question: string, assistantId: string, before: number, userMessage?: unknown) {
     const passages = deps.index().search(question, 4);
     const citations = passages.map(citationOf);
-    const history = await store.history(chatId, before);
+    // The database went away mid-answer. Left "streaming", the answer could never be retried
+    // (the load test found such rows): it is written as soon as the database is back, and the
+    // reader is told now (503, or an `error` event in the stream).
+    const unavailable = (err: unknown, final: AnswerFinal) => {
+      if (!isDatabaseUnavailable(err)) return err;
+      void finishWhenDatabaseIsBack(store, assistantId, final, s.logger);
+      return serviceUnavailable();
+    };
+    const history = await store.history(chatId, before).catch((err: unknown) => {
+      throw unavailable(err, { content: "", citations, status: "interrupted", errorCode: "INTERRUPTED" });
+    });
     const abort = new AbortController();
     let text = "";
 
     async function run(onChunk: (t: string) => Promise<void>) {
+      let final: AnswerFinal;
+      let error: { code: string; message: string } | undefined;
       try {
         for await (const piece of deps.provider.answer({ question, history, passages, signal: abort.signal })) {
           text += piece;
           await onChunk(piece);
         }
-        if (abort.signal.aborted) return store.finishAnswer(assistantId, { content: text, citations, status: "interrupted", errorCode: "INTERRUPTED" });
-        return store.finishAnswer(assistantId, { content: text, citations, status: "complete" });
+        final = abort.signal.aborted
+          ? { content: text, citations, status: "interrupted", errorCode: "INTERRUPTED" }
+          : { content: text, citations, status: "complete" };
       } catch (err) {
         const code = err instanceof ProviderError ? err.code : "ANSWER_FAILED";
         const message = err instanceof ProviderError ? err.message : "Something went wrong while answering. Try again.";
         if (!(err instanceof ProviderError)) s.logger.error({ err: err instanceof Error ? err.message : String(err) }, "answer failed");
-        const stored = await store.finishAnswer(assistantId, { content: text, citations, status: "error", errorCode: code });
-        return { ...stored, error: { code, message } };
+        final = { content: text, citations, status: "error", errorCode: code };
+        error = { code, message };
+      }
+      try {
+        const stored = await store.finishAnswer(assistantId, final);
+        return error ? { ...stored, error } : stored;
+      } catch (err) {
+        throw unavailable(err, final);
       }
     }
 
@@ -147,7 +168,13 @@ export function chatRoutes(s: Services, deps: ChatDeps) {
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => abort.abort());
       if (userMessage) await stream.writeSSE({ event: "message", data: JSON.stringify(userMessage) });
-      const result = await run((piece) => stream.writeSSE({ event: "token", data: JSON.stringify({ text: piece }) }));
+      let result: Awaited<ReturnType<typeof run>>;
+      try {
+        result = await run((piece) => stream.writeSSE({ event: "token", data: JSON.stringify({ text: piece }) }));
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        return stream.writeSSE({ event: "error", data: JSON.stringify({ code: err.code, message: err.message }) });
+      }
       const { error, ...message } = result as typeof result & { error?: { code: string; message: string } };
       if (error) await stream.writeSSE({ event: "error", data: JSON.stringify({ code: error.code, message: error.message, assistantMessage: message }) });
       else await stream.writeSSE({ event: "done", data: JSON.stringify({ assistantMessage: message }) });

@@ -13,6 +13,8 @@ const NODE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", 
 // read-only transaction (a standby, or default_transaction_read_only).
 const PG_CODE = /^(08...|57P0[123]|53...|25006)$/;
 const SQLITE_CODE = /^SQLITE_(BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN|NOMEM)/;
+// The rate-limit counters in Redis, for a check that must not be skipped (rate-limit/redis-outage.ts).
+const OWN_CODES = new Set(["COUNTER_STORE_UNAVAILABLE"]);
 const MESSAGES = /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Client was closed and is not queryable/i;
 
 export function isDatabaseUnavailable(err: unknown): boolean {
@@ -21,7 +23,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   while (e && typeof e === "object" && !seen.has(e)) {
     seen.add(e);
     const { code, message, errors } = e as { code?: unknown; message?: unknown; errors?: unknown };
-    if (typeof code === "string" && (NODE_CODES.has(code) || PG_CODE.test(code) || SQLITE_CODE.test(code))) return true;
+    if (typeof code === "string" && (NODE_CODES.has(code) || OWN_CODES.has(code) || PG_CODE.test(code) || SQLITE_CODE.test(code))) return true;
     if (typeof message === "string" && MESSAGES.test(message)) return true;
     // AggregateError from a connect attempt to several addresses.
     if (Array.isArray(errors) && errors.some((x) => isDatabaseUnavailable(x))) return true;

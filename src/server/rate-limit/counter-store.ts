@@ -57,7 +57,10 @@ function nonNegativeCount(value: number): number {
 // ---------------------------------------------------------------------------
 // Memory
 
-/** In-process store, for unit tests only (not shared between processes, unbounded between sweeps). */
+/**
+ * In-process store (not shared between processes, unbounded between sweeps): unit tests, and the
+ * per-process fallback while Redis is unreachable (redis-outage.ts).
+ */
 export function createMemoryCounterStore(now: () => number = () => Date.now()): CounterStore {
   const entries = new Map<string, CounterState>();
   let writes = 0;

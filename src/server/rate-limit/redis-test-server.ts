@@ -9,6 +9,9 @@ export interface RedisTestServer {
   port: number;
   url: string;
   stop(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a server that holds its connections open but answers nothing (a hang, not a refusal). */
+  pause(): void;
+  resume(): void;
 }
 
 /** True when a `redis-server` binary is on the PATH. */
@@ -29,8 +32,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startRedisServer(timeoutMs = 10_000): Promise<RedisTestServer> {
-  const port = await freePort();
+/** `port`: start on this one (again, after `stop`), else a free one. */
+export async function startRedisServer(options: { port?: number; timeoutMs?: number } = {}): Promise<RedisTestServer> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(
     "redis-server",
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "notice"],
@@ -72,10 +77,13 @@ export async function startRedisServer(timeoutMs = 10_000): Promise<RedisTestSer
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    pause: () => void child.kill("SIGSTOP"),
+    resume: () => void child.kill("SIGCONT"),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once("exit", () => resolve());
+        child.kill("SIGCONT"); // a paused server cannot act on SIGTERM
         child.kill("SIGTERM");
         setTimeout(() => child.kill("SIGKILL"), 3000).unref();
       }),
