@@ -155,6 +155,24 @@ export async function runChecks(opts: {
       wrongIp.length === 0 && ips.length > 0,
       wrongIp.length ? `${wrongIp.length} differ, e.g. reader ${wrongIp[0]!.ip} recorded as ${ipOf.get(wrongIp[0]!.token)}` : `${ips.length} checked`,
     );
+
+    // Every acknowledged sign-up's verification mail arrives (the durable outbox): mails of the
+    // killed instance go out once it is back (or its leases lapse), so wait a little for them.
+    const accountsMailed = () => {
+      const mailed = new Set(cluster.mail.mails.filter((m) => /verify/i.test(m.subject)).flatMap((m) => m.to.map((t) => t.toLowerCase())));
+      return accounts.filter((a) => !mailed.has(a.toLowerCase()));
+    };
+    const deadline = Date.now() + 30_000;
+    while (accountsMailed().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    const unmailed = accountsMailed();
+    const { rows: outbox } = await db.query<{ status: string; n: number }>("select status, count(*)::int as n from mail_outbox group by status");
+    const byStatus = Object.fromEntries(outbox.map((r) => [r.status, r.n]));
+    figures["verification mails missing"] = unmailed.length;
+    check(
+      "every acknowledged sign-up's verification mail arrived (durable mail outbox), none failed",
+      unmailed.length === 0 && !byStatus.failed,
+      `${accounts.length - unmailed.length} of ${accounts.length} arrived${unmailed.length ? `; missing e.g. ${unmailed.slice(0, 3).join(", ")}` : ""}; outbox: ${JSON.stringify(byStatus)}`,
+    );
   } finally {
     await db.end();
   }
