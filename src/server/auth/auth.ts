@@ -215,6 +215,8 @@ export function createAuth(deps: AuthDeps) {
           // Every new account, by whatever path (ASVS 16.3.1); guests are not accounts of a person.
           async after(user, ctx) {
             if ((user as { isAnonymous?: boolean | null }).isAnonymous) return;
+            const request = currentRequest();
+            if (request) request.createdUserId = user.id;
             const path = ctx?.path ?? "";
             const provider = (ctx?.params as { id?: unknown } | undefined)?.id;
             const method = path === "/sign-up/email" ? "password" : path.startsWith("/callback/") && typeof provider === "string" ? provider : "other";

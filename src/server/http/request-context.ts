@@ -20,6 +20,8 @@ export interface RequestContext {
   databaseUnavailable?: boolean;
   /** A mail of this request could not be written to the outbox (Better Auth swallowed it): 503. */
   mailNotQueued?: boolean;
+  /** The account this request created (sign-up), undone if its verification mail was not written. */
+  createdUserId?: string;
 }
 
 export const requestContext = new AsyncLocalStorage<RequestContext>();
