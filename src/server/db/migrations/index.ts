@@ -4,6 +4,7 @@ import * as m0002 from "./0002_app.ts";
 import * as m0003 from "./0003_chat.ts";
 import * as m0004 from "./0004_message_stream_owner.ts";
 import * as m0005 from "./0005_access_token_cutoff.ts";
+import * as m0009 from "./0009_scale_indexes.ts";
 
 /** Every migration, in order. One set for SQLite and PostgreSQL. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,6 @@ export const migrations: Record<string, Migration> = {
   "0003_chat": m0003,
   "0004_message_stream_owner": m0004,
   "0005_access_token_cutoff": m0005,
+  // 0006-0008: kept free for migrations of other branches, to be merged before this one is deployed.
+  "0009_scale_indexes": m0009,
 };
