@@ -51,6 +51,12 @@ import {
   type ServerProcess,
 } from "./support.ts";
 
+// `--scale`: the same server on an empty and on a seeded database (bench/scale.ts).
+if (process.argv.includes("--scale")) {
+  const { runScale } = await import("./scale.ts");
+  process.exit(await runScale(process.argv.slice(2)));
+}
+
 // ---------------------------------------------------------------------------
 // Options
 
