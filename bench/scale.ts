@@ -335,7 +335,8 @@ interface Summary {
   cpuUs: number;
   dbUs: number;
   bad: number;
-  rounds: number[];
+  /** Every round's figures, in the order measured. */
+  rounds: Sample[];
 }
 
 function summarize(xs: Sample[]): Summary {
@@ -346,7 +347,7 @@ function summarize(xs: Sample[]): Summary {
     cpuUs: median(xs.map((x) => x.cpuUs)),
     dbUs: median(xs.map((x) => x.dbUs)),
     bad: xs.reduce((t, x) => t + x.bad, 0),
-    rounds: xs.map((x) => Math.round(x.rps)),
+    rounds: xs,
   };
 }
 
