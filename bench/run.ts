@@ -29,14 +29,33 @@
  *
  * A benchmark reports; it does not gate: the exit code is 0 unless the bench itself broke.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import { hash, verify } from "@node-rs/argon2";
+import {
+  affinity,
+  cpuSeconds,
+  fmt,
+  freePort,
+  ipFor,
+  median,
+  pin,
+  serverEnv,
+  startServerProcess,
+  stopServerProcess,
+  table,
+  waitIdle,
+  type ServerProcess,
+} from "./support.ts";
+
+// `--scale`: the same server on an empty and on a seeded database (bench/scale.ts).
+if (process.argv.includes("--scale")) {
+  const { runScale } = await import("./scale.ts");
+  process.exit(await runScale(process.argv.slice(2)));
+}
 
 // ---------------------------------------------------------------------------
 // Options
@@ -71,7 +90,6 @@ for (const [name, v] of Object.entries({ DURATION, ROUNDS, CONNECTIONS, USERS, A
   if (!Number.isFinite(v) || v <= 0) throw new Error(`bad ${name.toLowerCase()}: ${v}`);
 }
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 /** The same argon2id parameters as src/server/auth/password-hash.ts. */
 const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 const TARGETS = { jwt: 0.7, cookie: 0.5, signIn: 0.8 } as const;
@@ -79,134 +97,51 @@ const TARGETS = { jwt: 0.7, cookie: 0.5, signIn: 0.8 } as const;
 // ---------------------------------------------------------------------------
 // CPU pinning: server on one core, this process (autocannon) on another.
 
-function affinity(): number[] | null {
-  try {
-    const out = execFileSync("taskset", ["-pc", String(process.pid)], { encoding: "utf8" });
-    const list = out.split(":").pop()!.trim();
-    const cpus: number[] = [];
-    for (const part of list.split(",")) {
-      const [a, b] = part.split("-").map(Number);
-      for (let i = a!; i <= (b ?? a!); i++) cpus.push(i);
-    }
-    return cpus;
-  } catch {
-    return null; // no taskset (util-linux) or not Linux
-  }
-}
-
 const cpus = affinity();
 /** CPUs this machine gives us, counted before pinning ourselves to one. */
 const machineCpus = os.availableParallelism();
 const pinned = cpus !== null && cpus.length >= 2;
 const serverCpu = pinned ? cpus[0]! : undefined;
 const benchCpu = pinned ? cpus[1]! : undefined;
-if (pinned) execFileSync("taskset", ["-a", "-p", "-c", String(benchCpu), String(process.pid)], { stdio: "ignore" });
+if (pinned) pin(process.pid, benchCpu!);
 /** Cores the server may run on: the hash limit is per core times this. */
 const serverCores = pinned ? 1 : machineCpus;
 
 // ---------------------------------------------------------------------------
 // Server
 
-interface Server {
-  label: string;
+interface Server extends ServerProcess {
   rateLimit: boolean;
-  base: string;
-  child: ChildProcess;
   dataDir: string;
-  log: string[];
 }
 
 const servers: Server[] = [];
 let tmpRoot = "";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function startServer(rateLimit: boolean): Promise<Server> {
   const label = `RATE_LIMIT=${rateLimit ? "on" : "off"}`;
   const dataDir = path.join(tmpRoot, rateLimit ? "server-rl-on" : "server-rl-off");
   mkdirSync(dataDir, { recursive: true });
   const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: "production",
-    PORT: String(port),
-    HOST: "127.0.0.1",
+  const env = serverEnv(`http://127.0.0.1:${port}`, port, {
     DATA_DIR: dataDir,
-    BETTER_AUTH_URL: base,
-    ALLOW_INSECURE_HTTP: "true",
     BETTER_AUTH_SECRET: randomBytes(32).toString("base64url"),
     RATE_LIMIT: rateLimit ? "on" : "off",
-    REQUIRE_EMAIL_VERIFICATION: "false",
-    // The bench sends X-Forwarded-For from a pool of client addresses (see `ipFor`), as a
-    // reverse proxy would: per-IP limits then see many clients, not one loopback address.
-    TRUSTED_PROXIES: "127.0.0.1",
-    LOG_LEVEL: "warn",
-    SKIP_WEB_BUILD: "true",
-    // Set (empty = unset) so a developer's .env cannot point the bench at real services.
-    DATABASE_URL: "",
-    REDIS_URL: "",
-    SMTP_URL: "",
-    // No mail leaves the bench: production needs this opt-in to write it to the outbox.
-    ALLOW_OUTBOX_EMAIL: "true",
-    RESEND_API_KEY: "",
-    OPENAI_API_KEY: "",
-    ADMIN_EMAILS: "",
-    TRUSTED_ORIGINS: "",
-    GITHUB_CLIENT_ID: "",
-    GITHUB_CLIENT_SECRET: "",
-    GOOGLE_CLIENT_ID: "",
-    GOOGLE_CLIENT_SECRET: "",
-  };
-  const nodeArgs = ["--import", "tsx"];
-  if (PROFILE) nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${path.join(tmpRoot, `profile-${rateLimit ? "on" : "off"}`)}`);
-  nodeArgs.push("src/server/main.ts");
-  const [cmd, args] = pinned
-    ? ["taskset", ["-c", String(serverCpu), process.execPath, ...nodeArgs]]
-    : [process.execPath, nodeArgs];
-  const child = spawn(cmd, args as string[], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  const server: Server = { label, rateLimit, base, child, dataDir, log: [] };
-  servers.push(server);
-  const keep = (chunk: Buffer) => {
-    server.log.push(chunk.toString());
-    if (server.log.length > 200) server.log.shift();
-  };
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${label}: server exited with ${child.exitCode}:\n${server.log.join("")}`);
-    try {
-      const res = await fetch(`${base}/health`);
-      if (res.ok) return server;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${label}: server did not answer /health within 90 s:\n${server.log.join("")}`);
+  });
+  const nodeArgs = PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${path.join(tmpRoot, `profile-${rateLimit ? "on" : "off"}`)}`] : [];
+  let server: Server | undefined;
+  await startServerProcess({
+    label,
+    port,
+    env,
+    cpu: serverCpu,
+    nodeArgs,
+    register: (p) => servers.push((server = Object.assign(p, { rateLimit, dataDir }))),
+  });
+  return server!;
 }
 
-async function stopServer(s: Server): Promise<void> {
-  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => s.child.once("exit", () => resolve()));
-  s.child.kill("SIGTERM"); // graceful: lets --cpu-prof write its profile
-  const timer = setTimeout(() => s.child.kill("SIGKILL"), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
+const stopServer = stopServerProcess;
 
 function stopAllSync() {
   for (const s of servers) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill("SIGKILL");
@@ -222,8 +157,6 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 // ---------------------------------------------------------------------------
 // Setup: accounts, a session cookie, an access JWT
 
-/** Client address number `n` as X-Forwarded-For: 10.x.y.z, distinct for n < 2^24. */
-const ipFor = (n: number) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 let setupIp = 1 << 20; // setup traffic uses its own addresses, away from the measured pool
 
 interface Account {
@@ -334,30 +267,6 @@ interface Sample {
   serverBusy: number;
 }
 
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/**
- * CPU seconds the process has used (user + system, all threads), from /proc; null elsewhere.
- * On a shared or throttled machine req/s swings with the neighbours, CPU per request much less:
- * the report shows both.
- */
-function cpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime (fields 14, 15)
-  } catch {
-    return null;
-  }
-}
-
 /** Requests a connection cycles through: each its own client addresses (and, for sign-in, users). */
 const PER_CLIENT = 64;
 
@@ -386,25 +295,9 @@ function requestsFor(route: RouteName, fx: Fixture, client: number): autocannon.
   });
 }
 
-/**
- * Wait until the server is idle: autocannon stops with requests in flight, and a sign-in run
- * leaves ~50 queued behind the hash (half a second of work). Measured from a busy start, the next
- * run would pay for them: fewer responses, more CPU per response.
- */
-async function waitIdle(pid: number | undefined): Promise<void> {
-  const deadline = performance.now() + 10_000;
-  let last = cpuSeconds(pid);
-  while (last !== null && performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    const now = cpuSeconds(pid);
-    if (now === null || now - last < 0.01) return; // < 10 % of a core over 100 ms
-    last = now;
-  }
-}
-
 async function measure(s: Server, fx: Fixture, route: RouteName, seconds: number): Promise<Sample> {
   let next = 0;
-  await waitIdle(s.child.pid);
+  await waitIdle(() => cpuSeconds(s.child.pid));
   const cpuBefore = cpuSeconds(s.child.pid);
   const result = await autocannon({
     url: s.base,
@@ -471,12 +364,6 @@ async function hashLimit(seconds: number, stored: string, password: string): Pro
   return { perSecond: n / elapsed, cpuUsPerHash: (used.user + used.system) / n };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 // ---------------------------------------------------------------------------
 // Report
 
@@ -524,13 +411,6 @@ function summarize(label: string, samples: Record<RouteName, Sample[]>, hash: Ha
   return { config: label, routes, ratios };
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => "| " + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ") + " |";
-  return [line(rows[0]!), "|" + widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|") + "|", ...rows.slice(1).map(line)].join("\n");
-}
-
-const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(1));
 
 // ---------------------------------------------------------------------------
 // Main

@@ -1,16 +1,20 @@
 /**
  * Database migrations on both databases: migrate, status, rollback, migrate again; a failing
  * migration leaves the schema exactly as it was (one transaction, SQLite included); SQLite and
- * PostgreSQL end up with the same tables and columns; and the `npm run db` CLI.
+ * PostgreSQL end up with the same tables, columns and indexes; the housekeeping queries use the
+ * indexes made for them; and the `npm run db` CLI.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { sql, type Migration } from "kysely";
+import { Kysely, SqliteDialect, sql, type Migration } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
-import { openDatabase, type Db } from "../../src/server/db/index.ts";
+import { purgeAbandonedAnonymous } from "../../src/server/chat/anonymous-purge.ts";
+import { openDatabase, type Database, type Db } from "../../src/server/db/index.ts";
+import { createSqlCounterStore } from "../../src/server/rate-limit/counter-store.ts";
+import { purgeExpired } from "../../src/server/maintenance/retention.ts";
 import { migrateToLatest, migrationStatus, rollbackOne } from "../../src/server/db/migrator.ts";
 import { migrations } from "../../src/server/db/migrations/index.ts";
 import { DB_KINDS, type DbKind } from "../support/instance.ts";
@@ -37,12 +41,39 @@ const LAST = NAMES.at(-1)!;
 
 type Schema = Record<string, string[]>;
 
-/** table → sorted column names, from Kysely's introspection. */
+/**
+ * table → sorted column names, from Kysely's introspection; and `index <name>` → its table and
+ * columns in order, for every index a migration created (not those behind a primary key or a
+ * unique column): a migration that only adds indexes changes the schema too.
+ */
 async function schemaOf(db: Db): Promise<Schema> {
   const tables = await db.kysely.introspection.getTables();
-  return Object.fromEntries(
-    tables.map((t) => [t.name, t.columns.map((c) => c.name).sort()] as const).sort(([a], [b]) => a.localeCompare(b)),
-  );
+  const entries = tables.map((t) => [t.name, t.columns.map((c) => c.name).sort()] as const);
+  for (const index of await indexesOf(db)) entries.push([`index ${index.name}`, [index.table, ...index.columns]]);
+  return Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)));
+}
+
+async function indexesOf(db: Db): Promise<{ name: string; table: string; columns: string[] }[]> {
+  if (db.kind === "sqlite") {
+    const rows = await sql<{ name: string; table: string }>`select "name", "tbl_name" as "table" from sqlite_master where "type" = 'index' and "sql" is not null`.execute(db.kysely);
+    return Promise.all(
+      rows.rows.map(async (r) => {
+        const cols = await sql<{ name: string }>`select "name" from pragma_index_info(${r.name}) order by "seqno"`.execute(db.kysely);
+        return { ...r, columns: cols.rows.map((c) => c.name) };
+      }),
+    );
+  }
+  const rows = await sql<{ name: string; table: string; columns: string[] }>`
+    select i.relname as "name", t.relname as "table", array_agg(a.attname::text order by k.ord) as "columns"
+    from pg_index x
+    join pg_class i on i.oid = x.indexrelid
+    join pg_class t on t.oid = x.indrelid
+    join pg_namespace n on n.oid = t.relnamespace
+    cross join lateral unnest(x.indkey) with ordinality as k(attnum, ord)
+    join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum
+    where n.nspname = current_schema() and not exists (select 1 from pg_constraint c where c.conindid = x.indexrelid)
+    group by i.relname, t.relname`.execute(db.kysely);
+  return rows.rows;
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -158,8 +189,32 @@ describe.each(DB_KINDS)("migrations on %s", (kind) => {
   });
 });
 
+describe("0007_scale_indexes", () => {
+  // SQLite has no statistics here (the app never runs ANALYZE), so its plans do not depend on the
+  // data: an empty database shows them. The partial index of the anonymous purge is used only
+  // while the query's condition is the index's own, word for word.
+  it("on SQLite, the housekeeping queries (anonymous purge, retention) read their indexes, not whole tables", async () => {
+    const db = await freshDb("sqlite");
+    await migrateToLatest(db);
+    const sent: { sql: string; parameters: readonly unknown[] }[] = [];
+    // The same database through a Kysely that records what it sends (not destroyed: that would close the handle).
+    const recorded = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: db.sqlite! }),
+      log: (e) => void (e.level === "query" && sent.push({ sql: e.query.sql, parameters: e.query.parameters })),
+    });
+    await purgeAbandonedAnonymous(recorded, 30);
+    await createSqlCounterStore(recorded).purgeExpired();
+    await purgeExpired(recorded, { securityEventDays: 365, expiredDays: 7, mailLogDays: 30, accessTokenTtlMs: 900_000 });
+    expect(sent).toHaveLength(2 + 10);
+    for (const q of sent) {
+      const plan = (db.sqlite!.prepare(`explain query plan ${q.sql}`).all(...q.parameters) as { detail: string }[]).map((r) => r.detail);
+      expect(plan.filter((line) => line.startsWith("SCAN ")), `${q.sql}\n${plan.join("\n")}`).toEqual([]);
+    }
+  });
+});
+
 describe("SQLite and PostgreSQL schemas", () => {
-  it("have the same tables and the same columns in each", async () => {
+  it("have the same tables, the same columns in each, and the same indexes", async () => {
     const [lite, pg] = await Promise.all([freshDb("sqlite"), freshDb("postgres")]);
     await Promise.all([migrateToLatest(lite), migrateToLatest(pg)]);
     const [a, b] = await Promise.all([schemaOf(lite), schemaOf(pg)]);
