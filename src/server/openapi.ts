@@ -190,7 +190,17 @@ export function openApiDocument(baseURL: string) {
         },
       },
       "/api/v1/chats/{id}": {
-        get: { summary: "A chat with its messages (another reader's chat is 404)", parameters: chatId, responses: { 200: { description: "Chat with messages" }, ...errors(401, 404) } },
+        get: {
+          summary: "A chat with its latest messages (another reader's chat is 404)",
+          description:
+            "`messages` are the chat's latest `limit` (default 50) messages, oldest first; `earlierCursor`, when not null, passed as `before` gives the page before them.",
+          parameters: [
+            ...chatId,
+            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 200, default: 50 } },
+            { name: "before", in: "query", schema: { type: "string" }, description: "earlierCursor of a previous answer" },
+          ],
+          responses: { 200: { description: "Chat with messages and earlierCursor" }, ...errors(400, 401, 404) },
+        },
         patch: {
           summary: "Rename a chat",
           parameters: chatId,

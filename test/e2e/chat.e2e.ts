@@ -9,6 +9,8 @@
  * server's own, over the real book.
  */
 import { createServer, type Server } from "node:http";
+import path from "node:path";
+import SQLite from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Locator, Page } from "playwright-core";
 import { axeCheck, DESKTOP, launchBrowser, PHONE, screenshot, startServer, STRONG_PASSWORD, trackDevices, uniqueEmail, type E2EServer, type TestUser } from "./harness.ts";
@@ -397,6 +399,49 @@ describe("stopping, failing and retrying", () => {
     await shows(limit.getByText("You have used today's 20 questions for guests."));
     await limit.getByRole("button", { name: "Create a free account" }).click();
     await shows(registerDialog(page));
+  });
+});
+
+describe("a long chat", () => {
+  it("opens on its latest 50 messages; 'Show earlier messages' brings the rest above them, keeping the reader's place", async () => {
+    const { page } = await device({ viewport: DESKTOP });
+    await page.goto(`/read/${book.chapters[1]!.slug}`);
+    await openPanel(page);
+    await ask(page, "First question of a long chat");
+    await waitForAnswer(page, 0);
+    const { chats } = await page.evaluate(() => fetch("/api/v1/chats").then((r) => r.json() as Promise<{ chats: { id: string }[] }>));
+    const chatId = chats[0]!.id;
+    // 70 older exchanges, written straight into the server's database, before the first question.
+    const file = new SQLite(path.join(app.dataDir, "aibook.db"));
+    file.pragma("busy_timeout = 5000");
+    const insert = file.prepare("insert into message (id, chat_id, role, content, citations, status, error_code, created_at, stream_owner) values (?, ?, ?, ?, null, 'complete', null, ?, null)");
+    const start = Date.now() - 3_600_000;
+    file.transaction(() => {
+      for (let i = 0; i < 70; i++) insert.run(`old-${i}`, chatId, i % 2 ? "assistant" : "user", `Old message ${i}`, start + i);
+    })();
+    file.close();
+
+    await page.reload();
+    await openPanel(page);
+    await panel(page).getByRole("button", { name: "Your chats" }).click();
+    await chatList(page).getByRole("button", { name: /^First question of a long chat/ }).click();
+    const messages = panel(page).locator('[data-testid="chat-messages"] > li');
+    await shows(panel(page).getByText("First question of a long chat"));
+    expect(await messages.count()).toBe(50);
+    await shows(panel(page).getByText("Old message 22", { exact: true }));
+    expect(await panel(page).getByText("Old message 21", { exact: true }).count()).toBe(0);
+
+    const earlier = panel(page).getByRole("button", { name: "Show earlier messages" });
+    await earlier.scrollIntoViewIfNeeded();
+    const anchor = panel(page).getByText("Old message 22", { exact: true });
+    const before = (await anchor.boundingBox())!.y;
+    await earlier.click();
+    await shows(panel(page).getByText("Old message 0", { exact: true }));
+    expect(await messages.count()).toBe(72);
+    await gone(earlier);
+    // The message the reader was looking at has not moved.
+    expect(Math.abs((await anchor.boundingBox())!.y - before)).toBeLessThan(4);
+    await axeCheck(page, "chat panel, a long chat", { include: "#chat-panel" });
   });
 });
 

@@ -106,6 +106,44 @@ describe.each(DB_KINDS)("chat on %s", (kind) => {
     expect((await client.get(`/api/v1/chats/${ids[1]}`)).status).toBe(404);
   });
 
+  it("a long chat opens on its latest 50 messages; earlierCursor pages back to the first, in order", async () => {
+    const { client } = await t.signedInUser();
+    const chat = (await client.post("/api/v1/chats", { title: "Long" })).json.id as string;
+    // 120 messages with some sharing a timestamp (the cursor breaks ties by id).
+    const base = Date.now() - 1_000_000;
+    const rows = Array.from({ length: 120 }, (_, i) => ({
+      id: `m-${String(i).padStart(3, "0")}-${Math.random().toString(36).slice(2, 8)}`,
+      chat_id: chat,
+      role: i % 2 ? "assistant" : "user",
+      content: `message ${i}`,
+      citations: null,
+      status: "complete",
+      error_code: null,
+      created_at: base + Math.floor(i / 3) * 10,
+      stream_owner: null,
+    }));
+    await t.services.db.kysely.insertInto("message").values(rows as never).execute();
+
+    const contents = (page: { json: { messages: { content: string }[] } }) => page.json.messages.map((m) => m.content);
+    const first = await client.get(`/api/v1/chats/${chat}`);
+    expect(first.status).toBe(200);
+    expect(contents(first)).toEqual(rows.slice(70).map((r) => r.content));
+    expect(first.json.earlierCursor).toEqual(expect.any(String));
+    const second = await client.get(`/api/v1/chats/${chat}?before=${first.json.earlierCursor}`);
+    expect(contents(second)).toEqual(rows.slice(20, 70).map((r) => r.content));
+    const third = await client.get(`/api/v1/chats/${chat}?before=${second.json.earlierCursor}`);
+    expect(contents(third)).toEqual(rows.slice(0, 20).map((r) => r.content));
+    expect(third.json.earlierCursor).toBeNull();
+    const small = await client.get(`/api/v1/chats/${chat}?limit=7`);
+    expect(contents(small)).toEqual(rows.slice(113).map((r) => r.content));
+
+    expect((await client.get(`/api/v1/chats/${chat}?before=garbage`)).json.code).toBe("INVALID_CURSOR");
+    expect((await client.get(`/api/v1/chats/${chat}?limit=1000`)).json.code).toBe("VALIDATION_FAILED");
+    // Another reader's chat stays 404 whatever the cursor.
+    const other = await t.signedInUser();
+    expect((await other.client.get(`/api/v1/chats/${chat}?before=${first.json.earlierCursor}`)).status).toBe(404);
+  });
+
   it("caps message length and refuses empty messages with clear codes", async () => {
     const reader = await anonymousReader(t);
     const chat = await reader.post("/api/v1/chats", {});

@@ -41,7 +41,10 @@ export function toMessageView(row: Database["message"]): MessageView {
   return { id: row.id, role: row.role, content: row.content, citations, status: row.status, errorCode: row.error_code, createdAt: iso(row.created_at) };
 }
 
-/** Cursor = the last row's (updated_at, id), opaque to clients. */
+/** Messages in one page of a chat: the latest ones when it is opened, then earlier pages on request. */
+export const MESSAGES_PAGE = 50;
+
+/** Cursor = the last row's (updated_at, id) for chats, the first row's (created_at, id) for messages; opaque to clients. */
 export function encodeCursor(updatedAt: number, id: string): string {
   return Buffer.from(JSON.stringify([Number(updatedAt), id])).toString("base64url");
 }
@@ -95,9 +98,21 @@ export function createChatStore(db: Kysely<Database>, clock: () => number = () =
     return { chats: page.map(toChatView), nextCursor: rows.length > limit && last ? encodeCursor(last.updated_at, last.id) : null };
   }
 
-  async function messages(chatId: string) {
-    const rows = await db.selectFrom("message").selectAll().where("chat_id", "=", chatId).orderBy("created_at", "asc").orderBy("id", "asc").execute();
-    return rows.map(toMessageView);
+  /**
+   * A chat's latest `limit` messages, oldest first, or the `limit` before `before` (the
+   * `earlierCursor` of the page after them). `earlierCursor` is null when there are no more.
+   */
+  async function messages(chatId: string, page: { limit?: number; before?: [number, string] | null } = {}) {
+    const limit = page.limit ?? MESSAGES_PAGE;
+    let q = db.selectFrom("message").selectAll().where("chat_id", "=", chatId).orderBy("created_at", "desc").orderBy("id", "desc").limit(limit + 1);
+    if (page.before) {
+      const [t, id] = page.before;
+      q = q.where((eb) => eb.or([eb("created_at", "<", t), eb.and([eb("created_at", "=", t), eb("id", "<", id)])]));
+    }
+    const rows = await q.execute();
+    const shown = rows.slice(0, limit).reverse();
+    const first = shown[0];
+    return { messages: shown.map(toMessageView), earlierCursor: rows.length > limit && first ? encodeCursor(first.created_at, first.id) : null };
   }
 
   async function rename(ownerId: string, id: string, title: string) {

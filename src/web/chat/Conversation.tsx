@@ -19,18 +19,37 @@ export function Conversation({ session, onCitation }: ConversationProps) {
   const { messages, chatStatus, chatError, liveId, streaming } = session;
   const scrollRef = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
+  /** Where the reader was when earlier messages were asked for: kept in place once they arrive. */
+  const beforePrepend = useRef<{ height: number; top: number } | null>(null);
 
   // Follow the answer as it grows, unless the reader scrolled up to read something else.
   const count = messages.length;
-  const lastText = messages[count - 1]?.content.length ?? 0;
+  const last = messages[count - 1];
+  const lastKey = last ? (last.key ?? last.id) : null;
+  const lastText = last?.content.length ?? 0;
+  const firstId = messages[0]?.id;
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (el && stick.current) el.scrollTop = el.scrollHeight;
-  }, [count, lastText, chatStatus]);
+  }, [lastKey, lastText, chatStatus]);
   // A new question always brings the bottom into view.
   useLayoutEffect(() => {
     stick.current = true;
-  }, [count, session.activeId]);
+  }, [lastKey, session.activeId]);
+  // Earlier messages put in front: the message the reader was looking at stays where it was.
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    const was = beforePrepend.current;
+    if (!el || !was) return;
+    el.scrollTop = el.scrollHeight - was.height + was.top;
+    beforePrepend.current = null;
+  }, [firstId]);
+
+  const showEarlier = () => {
+    const el = scrollRef.current;
+    if (el) beforePrepend.current = { height: el.scrollHeight, top: el.scrollTop };
+    void session.loadEarlier();
+  };
 
   return (
     <div
@@ -59,6 +78,25 @@ export function Conversation({ session, onCitation }: ConversationProps) {
           <p>Answers come from the chapters, with links to the sections they quote. Select text in a chapter and choose “Ask about this” to ask about it.</p>
         </div>
       ) : (
+        <>
+        {session.hasEarlier ? (
+          <div className="chat-earlier">
+            {session.earlierError ? (
+              <p role="alert" className="notice notice-error">
+                Earlier messages didn't load. {errorMessage(session.earlierError)}
+              </p>
+            ) : null}
+            <button type="button" className="button button-secondary button-small" onClick={showEarlier} disabled={session.loadingEarlier} aria-busy={session.loadingEarlier || undefined}>
+              {session.loadingEarlier ? (
+                <>
+                  <Spinner /> Loading earlier messages…
+                </>
+              ) : (
+                "Show earlier messages"
+              )}
+            </button>
+          </div>
+        ) : null}
         <ol className="chat-messages" data-testid="chat-messages" aria-busy={streaming || undefined}>
           {messages.map((m) => (
             <MessageItem
@@ -72,6 +110,7 @@ export function Conversation({ session, onCitation }: ConversationProps) {
             />
           ))}
         </ol>
+        </>
       )}
     </div>
   );

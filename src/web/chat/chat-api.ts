@@ -34,7 +34,10 @@ export interface ChatSummary {
 }
 
 export interface ChatWithMessages extends ChatSummary {
+  /** The latest messages (or those before `before`), oldest first. */
   messages: ChatMessage[];
+  /** Pass as `before` for the messages before these; null when there are none. */
+  earlierCursor: string | null;
 }
 
 export interface ChatPage {
@@ -56,7 +59,8 @@ const opts = () => ({ reauth: signedIn() });
 export const listChats = (cursor?: string, signal?: AbortSignal) =>
   api<ChatPage>("/chats", { query: { limit: 20, cursor }, signal, ...opts() });
 
-export const getChat = (id: string, signal?: AbortSignal) => api<ChatWithMessages>(`/chats/${encodeURIComponent(id)}`, { signal, ...opts() });
+export const getChat = (id: string, signal?: AbortSignal, before?: string) =>
+  api<ChatWithMessages>(`/chats/${encodeURIComponent(id)}`, { query: { before }, signal, ...opts() });
 
 export const renameChat = (id: string, title: string) =>
   api<ChatSummary>(`/chats/${encodeURIComponent(id)}`, { method: "PATCH", body: { title }, ...opts() });

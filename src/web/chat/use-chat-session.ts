@@ -65,6 +65,8 @@ export function useChatSession() {
   const [activeId, setActiveIdState] = useState<string | null>(() => loadSaved().chatId);
   const activeRef = useRef(activeId);
   const [byChat, setByChat] = useState<Record<string, UiMessage[]>>({});
+  /** Per chat: the cursor of the messages before those shown (long chats open on their latest page). */
+  const [earlier, setEarlier] = useState<Record<string, { cursor: string | null; loading: boolean; error: unknown }>>({});
   const [chatStatus, setChatStatus] = useState<"idle" | "loading" | "ready" | "error">(activeId ? "loading" : "ready");
   const [chatError, setChatError] = useState<unknown>(null);
   /** The open chat as the server last described it (its title, before the list has it). */
@@ -160,8 +162,9 @@ export function useChatSession() {
         const chat = await getChat(chatId);
         if (n !== chatSeq.current || activeRef.current !== chatId || streams.current.has(chatId)) return;
         setByChat((all) => ({ ...all, [chatId]: chat.messages }));
+        setEarlier((all) => ({ ...all, [chatId]: { cursor: chat.earlierCursor, loading: false, error: null } }));
         setChatStatus("ready");
-        const { messages: _, ...summary } = chat;
+        const { messages: _, earlierCursor: __, ...summary } = chat;
         setLoaded(summary);
         setList((l) => (l.chats.some((c) => c.id === chatId) ? { ...l, chats: l.chats.map((c) => (c.id === chatId ? summary : c)) } : l));
       } catch (e) {
@@ -204,9 +207,13 @@ export function useChatSession() {
         // Keep our words for the last answer ("You stopped this answer.") if the server agrees it did not complete.
         const mine = all[chatId]?.filter((m) => m.role === "assistant").at(-1);
         const theirs = chat.messages.filter((m) => m.role === "assistant").at(-1);
+        // Earlier pages the reader opened stay: the server sent only the latest page.
+        const latest = new Set(chat.messages.map((m) => m.id));
+        const firstLatest = (all[chatId] ?? []).findIndex((m) => latest.has(m.id));
+        const kept = firstLatest > 0 ? (all[chatId] ?? []).slice(0, firstLatest) : [];
         return {
           ...all,
-          [chatId]: chat.messages.map((m) => (m === theirs && mine?.problem && m.status !== "complete" ? { ...m, problem: mine.problem } : m)),
+          [chatId]: [...kept, ...chat.messages.map((m) => (m === theirs && mine?.problem && m.status !== "complete" ? { ...m, problem: mine.problem } : m))],
         };
       });
       return chat.messages;
@@ -467,7 +474,27 @@ export function useChatSession() {
     [newChat],
   );
 
+  /** The page of messages before those shown, put in front of them. */
+  const loadEarlier = useCallback(async () => {
+    const chatId = activeRef.current;
+    const cursor = chatId ? earlier[chatId]?.cursor : null;
+    if (!chatId || !cursor || earlier[chatId]?.loading) return;
+    setEarlier((all) => ({ ...all, [chatId]: { cursor, loading: true, error: null } }));
+    try {
+      const page = await getChat(chatId, undefined, cursor);
+      setByChat((all) => {
+        const shown = all[chatId] ?? [];
+        const have = new Set(shown.map((m) => m.id));
+        return { ...all, [chatId]: [...page.messages.filter((m) => !have.has(m.id)), ...shown] };
+      });
+      setEarlier((all) => ({ ...all, [chatId]: { cursor: page.earlierCursor, loading: false, error: null } }));
+    } catch (e) {
+      setEarlier((all) => ({ ...all, [chatId]: { cursor, loading: false, error: e } }));
+    }
+  }, [earlier]);
+
   const messages = byChat[activeId ?? NEW] ?? [];
+  const earlierState = (activeId && earlier[activeId]) || { cursor: null, loading: false, error: null };
   const liveId = live[activeId ?? NEW] ?? null;
   return useMemo(
     () => ({
@@ -479,6 +506,11 @@ export function useChatSession() {
       activeId,
       activeChat: list.chats.find((c) => c.id === activeId) ?? (loaded?.id === activeId ? loaded : null),
       messages,
+      /** Older messages exist before those shown (`loadEarlier` brings the previous page). */
+      hasEarlier: earlierState.cursor !== null,
+      loadingEarlier: earlierState.loading,
+      earlierError: earlierState.error,
+      loadEarlier,
       chatStatus,
       chatError,
       reloadChat: () => activeId && loadChat(activeId),
@@ -496,7 +528,7 @@ export function useChatSession() {
       rename,
       remove,
     }),
-    [identity, guest, list, loaded, loadList, loadMore, activeId, messages, chatStatus, chatError, loadChat, liveId, sendError, limit, announcement, send, stop, retry, openChat, newChat, rename, remove],
+    [identity, guest, list, loaded, loadList, loadMore, activeId, messages, earlierState, loadEarlier, chatStatus, chatError, loadChat, liveId, sendError, limit, announcement, send, stop, retry, openChat, newChat, rename, remove],
   );
 }
 
