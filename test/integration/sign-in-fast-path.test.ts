@@ -206,13 +206,15 @@ describe.each(DB_KINDS)("sign-in fast path on %s", (kind) => {
     const email = uniqueEmail("unverified");
     const password = "a long enough passphrase 7";
     expect((await t.client().post("/api/auth/sign-up/email", { name: "Not Yet", email, password })).status).toBe(200);
+    await t.mail.waitFor(email, { subject: /verify/i });
     before = betterAuthCalls;
-    const since = Date.now();
     const unverified = await t.client().post("/api/auth/sign-in/email", { email, password });
     expect(unverified.status).toBe(403);
     expect(unverified.json.code).toBe("EMAIL_NOT_VERIFIED");
     expect(betterAuthCalls - before).toBe(1);
-    await t.mail.waitFor(email, { subject: /verify/i, since });
+    // Better Auth asked for a new link; within a minute of the last one, the per-address quota holds it back.
+    await t.services.mailer.drain();
+    expect(t.mail.mails.filter((m) => m.to.includes(email.toLowerCase()) && /verify/i.test(m.subject))).toHaveLength(1);
   });
 
   it("ASVS 6.3.8: a wrong password is answered alike for existing, unknown, unverified and banned accounts: one password check, never Better Auth's handler", async () => {
