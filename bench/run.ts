@@ -4,7 +4,7 @@
  * Starts `src/server/main.ts` as a child process (production mode, SQLite in a temp dir), pinned
  * to one core; drives it with autocannon from this process, pinned to another core; and reports
  * ratios taken within the same run (absolute figures drift 20-60 % between runs on small VMs,
- * ratios do not; see bench/README.md and shared/notes/performance.md):
+ * ratios do not; see bench/README.md):
  *
  *   GET /api/v1/me (bearer JWT)  / GET /health          target >= 0.7
  *   GET /api/v1/me (cookie)      / GET /health          target >= 0.5

@@ -26,6 +26,7 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { freePort } from "../support/free-port.ts";
 import { startMailCatcher, type MailCatcher } from "../support/smtp.ts";
+import { sleep } from "../support/time.ts";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, "docs/screenshots");
@@ -343,9 +344,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+export { sleep };
 
 /**
  * The devices a test opens: closed after it; on failure each page is photographed to

@@ -8,7 +8,7 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { accountThrottleKey } from "../../src/server/rate-limit/account-throttle.ts";
-import { startRedisServer, type RedisTestServer } from "../../src/server/rate-limit/redis-test-server.ts";
+import { startRedisServer, type RedisTestServer } from "../support/redis.ts";
 import {
   createTestInstance,
   DB_KINDS,

@@ -2,9 +2,10 @@
  * Every account flow, end to end, on both databases: sign-up, verification, password policy,
  * reset, change password, change email, delete account, sessions, expiry, security events.
  * Mails are read from the real SMTP catcher and their links followed as a user would.
- * ASVS 5.0 ids are named in the test titles (see shared/notes/security-bar.md).
+ * ASVS 5.0 ids are named in the test titles.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { fakeDate, sleep } from "../support/time.ts";
 import {
   BASE_URL,
   createTestInstance,
@@ -27,17 +28,7 @@ const CHANGE_EMAIL = /confirm the email change/i;
 const DELETE = /confirm deleting/i;
 
 const SESSION_COOKIE = "better-auth.session_token";
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Fake only `Date` (time keeps flowing): argon2, SMTP and the databases are untouched. */
-function fakeClock() {
-  vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
-  return {
-    jump(ms: number) {
-      vi.setSystemTime(Date.now() + ms);
-    },
-  };
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -151,7 +142,7 @@ describe.each(DB_KINDS)("accounts on %s", (kind) => {
       await settle();
       expect(mailsTo(email, VERIFY)).toHaveLength(1); // the sign-up mail was under a minute ago
 
-      const clock = fakeClock();
+      const clock = fakeDate();
       clock.jump(61_000);
       const since = Date.now();
       const second = await signIn(c, email, STRONG_PASSWORD);
@@ -317,7 +308,7 @@ describe.each(DB_KINDS)("accounts on %s", (kind) => {
     it("6.4.1 an expired link (after 24 h) answers TOKEN_EXPIRED and verifies nothing", async () => {
       const c = t.client();
       const email = uniqueEmail("expired");
-      const clock = fakeClock();
+      const clock = fakeDate();
       let since = Date.now();
       expect((await signUp(c, { name: "Slow Reader", email, password: STRONG_PASSWORD })).status).toBe(200);
       const linkA = t.mail.linkFrom(await t.mail.waitFor(email, { subject: VERIFY, since }), "/api/auth/verify-email");
@@ -380,7 +371,7 @@ describe.each(DB_KINDS)("accounts on %s", (kind) => {
       expect(tooSoon.status).toBe(429);
       expect(tooSoon.json.code).toBe("EMAIL_RATE_LIMITED");
 
-      const clock = fakeClock();
+      const clock = fakeDate();
       clock.jump(61_000);
       const unknown = uniqueEmail("nobody");
       const since = Date.now();
@@ -483,7 +474,7 @@ describe.each(DB_KINDS)("accounts on %s", (kind) => {
 
     it("6.4.1 a reset link expires after 1 hour", async () => {
       const u = await t.signedInUser();
-      const clock = fakeClock();
+      const clock = fakeDate();
       const since = Date.now();
       expect((await t.client().post("/api/auth/request-password-reset", { email: u.email, redirectTo: "/reset-password" })).status).toBe(200);
       const link = t.mail.linkFrom(await t.mail.waitFor(u.email, { subject: RESET, since }), "/api/auth/reset-password/");
@@ -881,7 +872,7 @@ describe.each(DB_KINDS)("accounts on %s", (kind) => {
 
   describe("session expiry", () => {
     it("7.3.1 an unused session dies after 7 days of inactivity", async () => {
-      const clock = fakeClock();
+      const clock = fakeDate();
       const u = await t.signedInUser();
       const cookie = u.client.cookieHeader();
       // (No use in between: any use after a day would slide the expiry, see the next test.)
@@ -891,7 +882,7 @@ describe.each(DB_KINDS)("accounts on %s", (kind) => {
     });
 
     it("7.3.1 sliding expiry: a use after a day refreshes the session through /api/v1/me (cookie re-set)", async () => {
-      const clock = fakeClock();
+      const clock = fakeDate();
       const u = await t.signedInUser();
       const row = () =>
         t.services.db.kysely.selectFrom("session").select(["expiresAt"]).where("userId", "=", u.userId).executeTakeFirstOrThrow();
@@ -941,7 +932,7 @@ describe.each(DB_KINDS)("accounts on %s", (kind) => {
     it("7.3.2 a session used every day still ends at SESSION_ABSOLUTE_DAYS=2, on every path", async () => {
       const a = await createTestInstance(kind, { SESSION_ABSOLUTE_DAYS: "2" });
       try {
-        const clock = fakeClock();
+        const clock = fakeDate();
         const u = await a.signedInUser();
         const cookie = u.client.cookieHeader();
         const row = await sessionRow(a, u.userId);
@@ -961,7 +952,7 @@ describe.each(DB_KINDS)("accounts on %s", (kind) => {
     it("7.3.2 sliding refresh never carries a session past SESSION_ABSOLUTE_DAYS (cap 8 days, TTL 7)", async () => {
       const a = await createTestInstance(kind, { SESSION_ABSOLUTE_DAYS: "8" });
       try {
-        const clock = fakeClock();
+        const clock = fakeDate();
         const u = await a.signedInUser();
         const cookie = u.client.cookieHeader();
         clock.jump(DAY + HOUR);

@@ -9,7 +9,7 @@
  */
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createTestInstance, DB_KINDS, STRONG_PASSWORD, uniqueEmail, type DbKind, type TestClient, type TestInstance } from "../support/instance.ts";
+import { anonymousReader, createTestInstance, DB_KINDS, STRONG_PASSWORD, uniqueEmail, type DbKind, type TestClient, type TestInstance } from "../support/instance.ts";
 
 const CHAPTERS = [
   {
@@ -22,21 +22,7 @@ const CHAPTERS = [
 
 const JSON_ACCEPT = { headers: { accept: "application/json" } };
 
-interface Anonymous {
-  client: TestClient;
-  id: string;
-  /** The anonymous session cookie, to try it again after the move. */
-  cookie: string;
-}
 
-async function anonymousReader(t: TestInstance, ip?: string): Promise<Anonymous> {
-  const client = t.client(ip);
-  const res = await client.post("/api/auth/sign-in/anonymous", {});
-  expect(res.status, res.text).toBe(200);
-  const me = await client.get("/api/v1/me");
-  expect(me.json.isAnonymous).toBe(true);
-  return { client, id: me.json.id, cookie: client.cookieHeader() };
-}
 
 /** A chat with one question and its answer; returns the chat id. */
 async function chatWithMessage(client: TestClient, title: string, question = "How does a robot keep its balance?") {

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatStore } from "../../src/server/chat/chat-store.ts";
 import { createTestInstance, type TestClient, type TestInstance } from "../support/instance.ts";
 import { parseSse } from "../support/sse.ts";
+import { sleep } from "../support/time.ts";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** What node-postgres throws when PostgreSQL shuts down under it. */
 const terminated = () => Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" });
 

@@ -12,10 +12,11 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { sql } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { BASE_URL, createTestInstance, DB_KINDS, type TestClient, type TestInstance } from "../support/instance.ts";
+import { anonymousReader, BASE_URL, createTestInstance, DB_KINDS, type TestClient, type TestInstance } from "../support/instance.ts";
 import { NOT_IN_BOOK } from "../../src/server/chat/providers.ts";
 import { loadBook } from "../../src/server/book/book.ts";
 import { parseSse, type SseEvent } from "../support/sse.ts";
+import { sleep } from "../support/time.ts";
 
 const API_KEY = "test-key";
 
@@ -76,7 +77,6 @@ async function startFakeLlm() {
       const sse = () => res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
       const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
         res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
-      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
       void (async () => {
         switch (state.mode) {
           case "ok":
@@ -151,12 +151,6 @@ async function startFakeLlm() {
 
 type FakeLlm = Awaited<ReturnType<typeof startFakeLlm>>;
 
-async function anonymousReader(t: TestInstance): Promise<TestClient> {
-  const c = t.client();
-  const res = await c.post("/api/auth/sign-in/anonymous", {});
-  expect(res.status).toBe(200);
-  return c;
-}
 
 /** Every row of every table, as one string (to look for secrets). */
 async function dumpDatabase(t: TestInstance): Promise<string> {
@@ -247,7 +241,7 @@ describe.each(DB_KINDS)("OpenAI-compatible provider on %s", (kind) => {
   }
 
   it("streams the provider's tokens in order as `token` events and stores the answer with the retrieved citations", async () => {
-    const reader = await anonymousReader(t);
+    const reader = (await anonymousReader(t)).client;
     const chat = await reader.post("/api/v1/chats", {});
     const question = "How does a walking robot keep its balance?";
     const res = await ask(reader, chat.json.id, question);
@@ -287,7 +281,7 @@ describe.each(DB_KINDS)("OpenAI-compatible provider on %s", (kind) => {
   });
 
   it("sends the earlier turns of the chat as history, each once, before the new question", async () => {
-    const reader = await anonymousReader(t);
+    const reader = (await anonymousReader(t)).client;
     const chat = await reader.post("/api/v1/chats", {});
     await ask(reader, chat.json.id, "What drives humanoid joints?", "application/json");
     const res = await ask(reader, chat.json.id, "And what keeps them upright?", "application/json");
@@ -315,7 +309,7 @@ describe.each(DB_KINDS)("OpenAI-compatible provider on %s", (kind) => {
   ];
 
   it.each(failures)("provider $mode → a clear `error` event, the question kept, the answer stored as error $code", async ({ mode, code, partial }) => {
-    const reader = await anonymousReader(t);
+    const reader = (await anonymousReader(t)).client;
     const chat = await reader.post("/api/v1/chats", {});
     llm.state.mode = mode;
     const question = `Question while the provider does ${mode}: what is the zero moment point?`;
@@ -356,7 +350,7 @@ describe.each(DB_KINDS)("OpenAI-compatible provider on %s", (kind) => {
   });
 
   it("a failed answer can be retried: the error is replaced by one complete answer", async () => {
-    const reader = await anonymousReader(t);
+    const reader = (await anonymousReader(t)).client;
     const chat = await reader.post("/api/v1/chats", {});
     llm.state.mode = "429";
     const failed = await ask(reader, chat.json.id, "What is the zero moment point?", "application/json");
@@ -379,7 +373,7 @@ describe.each(DB_KINDS)("OpenAI-compatible provider on %s", (kind) => {
   it("stop generating: closing the stream stores the partial answer as interrupted; retry replaces it; a complete answer is not retried", async () => {
     const server = await listen(t);
     try {
-      const reader = await anonymousReader(t);
+      const reader = (await anonymousReader(t)).client;
       const chat = await reader.post("/api/v1/chats", {});
       llm.state.mode = "dribble";
       const requestsBefore = llm.state.requests.length;
@@ -483,7 +477,7 @@ describe.each(DB_KINDS)("embedded answerer on the sample book on %s", (kind) => 
 
   it("answers questions about the book with citations to the right /read/<slug>#<section>", async () => {
     const slugs = new Set(sampleBook!.chapters.map((c) => c.slug));
-    const reader = await anonymousReader(t);
+    const reader = (await anonymousReader(t)).client;
     const chat = await reader.post("/api/v1/chats", {});
     for (const [question, url] of BOOK_QUESTIONS) {
       const res = await reader.post(`/api/v1/chats/${chat.json.id}/messages`, { content: question }, { headers: { accept: "application/json" } });
@@ -503,7 +497,7 @@ describe.each(DB_KINDS)("embedded answerer on the sample book on %s", (kind) => 
 
   // Regression: "what", "is", "the"… were indexed, so any question matched some passage and got an invented answer.
   it("says the book does not say for questions it does not cover", async () => {
-    const reader = await anonymousReader(t);
+    const reader = (await anonymousReader(t)).client;
     const chat = await reader.post("/api/v1/chats", {});
     for (const question of ["qwxzv blorf zzyzx", "What is the best cheese for a raclette?", "What is the capital of France?", "Is Tesla Optimus in the book?"]) {
       const res = await reader.post(`/api/v1/chats/${chat.json.id}/messages`, { content: question }, { headers: { accept: "application/json" } });
@@ -514,7 +508,7 @@ describe.each(DB_KINDS)("embedded answerer on the sample book on %s", (kind) => 
   });
 
   it("stores untrusted text verbatim and only ever answers JSON or an event stream, never HTML", async () => {
-    const reader = await anonymousReader(t);
+    const reader = (await anonymousReader(t)).client;
     const chat = await reader.post("/api/v1/chats", {});
     for (const question of [
       "<script>alert(1)</script> What is the zero moment point?",
@@ -552,7 +546,7 @@ describe.each(DB_KINDS)("embedded answerer on the sample book on %s", (kind) => 
   it("latency: time to first token and to the whole answer over a real socket", async () => {
     const server = await listen(t);
     try {
-      const reader = await anonymousReader(t);
+      const reader = (await anonymousReader(t)).client;
       const chat = await reader.post("/api/v1/chats", {});
       const questions = [...BOOK_QUESTIONS.map(([q]) => q), ...BOOK_QUESTIONS.map(([q]) => `Explain: ${q.toLowerCase()}`)];
       const first: number[] = [];

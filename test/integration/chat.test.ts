@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestInstance, DB_KINDS, STRONG_PASSWORD, uniqueEmail, type TestClient, type TestInstance } from "../support/instance.ts";
+import { anonymousReader, createTestInstance, DB_KINDS, STRONG_PASSWORD, uniqueEmail, type TestClient, type TestInstance } from "../support/instance.ts";
 import { NOT_IN_BOOK } from "../../src/server/chat/providers.ts";
 import { parseSse } from "../support/sse.ts";
 
@@ -19,12 +19,6 @@ const CHAPTERS = [
   },
 ];
 
-async function anonymousReader(t: TestInstance): Promise<TestClient> {
-  const c = t.client();
-  const res = await c.post("/api/auth/sign-in/anonymous", {});
-  expect(res.status).toBe(200);
-  return c;
-}
 
 describe.each(DB_KINDS)("chat on %s", (kind) => {
   let t: TestInstance;
@@ -37,7 +31,7 @@ describe.each(DB_KINDS)("chat on %s", (kind) => {
   });
 
   it("streams an answer with citations as server-sent events and stores both messages", async () => {
-    const reader = await anonymousReader(t);
+    const reader = (await anonymousReader(t)).client;
     const chat = await reader.post("/api/v1/chats", {});
     expect(chat.status).toBe(201);
     const res = await reader.post(`/api/v1/chats/${chat.json.id}/messages`, { content: "How do robots keep their balance when walking?" });
@@ -63,7 +57,7 @@ describe.each(DB_KINDS)("chat on %s", (kind) => {
   });
 
   it("answers as JSON on request, and says honestly when the book does not cover a question", async () => {
-    const reader = await anonymousReader(t);
+    const reader = (await anonymousReader(t)).client;
     const chat = await reader.post("/api/v1/chats", { title: "Cooking" });
     const res = await reader.post(`/api/v1/chats/${chat.json.id}/messages`, { content: "Quel est le meilleur fromage pour une raclette?" }, { headers: { accept: "application/json" } });
     expect(res.status).toBe(200);
@@ -145,7 +139,7 @@ describe.each(DB_KINDS)("chat on %s", (kind) => {
   });
 
   it("caps message length and refuses empty messages with clear codes", async () => {
-    const reader = await anonymousReader(t);
+    const reader = (await anonymousReader(t)).client;
     const chat = await reader.post("/api/v1/chats", {});
     const long = await reader.post(`/api/v1/chats/${chat.json.id}/messages`, { content: "x".repeat(4001) });
     expect(long.status).toBe(400);
@@ -155,7 +149,7 @@ describe.each(DB_KINDS)("chat on %s", (kind) => {
   });
 
   it("gives anonymous readers a smaller daily quota, with Retry-After and a prompt to sign up", async () => {
-    const reader = await anonymousReader(t);
+    const reader = (await anonymousReader(t)).client;
     const chat = await reader.post("/api/v1/chats", {});
     for (let i = 0; i < 5; i++) {
       const ok = await reader.post(`/api/v1/chats/${chat.json.id}/messages`, { content: `question ${i} about actuators` }, { headers: { accept: "application/json" } });
@@ -170,7 +164,7 @@ describe.each(DB_KINDS)("chat on %s", (kind) => {
 
   it("moves an anonymous reader's chats into the account signed into from the same browser, then kills the anonymous session", async () => {
     const existing = await t.signedInUser();
-    const reader = await anonymousReader(t);
+    const reader = (await anonymousReader(t)).client;
     const anonCookie = reader.cookieHeader();
     const chat = await reader.post("/api/v1/chats", { title: "Before signing in" });
     const anonId = (await reader.get("/api/v1/me")).json.id;
@@ -185,7 +179,7 @@ describe.each(DB_KINDS)("chat on %s", (kind) => {
   });
 
   it("moves the chats when the verification link is opened on another device, exactly once", async () => {
-    const reader = await anonymousReader(t);
+    const reader = (await anonymousReader(t)).client;
     const chat = await reader.post("/api/v1/chats", { title: "Guest chat" });
     await reader.post(`/api/v1/chats/${chat.json.id}/messages`, { content: "What is sim-to-real?" }, { headers: { accept: "application/json" } });
     const email = uniqueEmail("guest");

@@ -1,5 +1,5 @@
 /**
- * Every JWT attack of shared/notes/security-bar.md ("JWT attacks every verifier must reject")
+ * Every known JWT attack a verifier must reject,
  * against GET /api/v1/me, on both databases: each must get 401 UNAUTHORIZED, never a 500.
  *
  * Forged tokens that are validly signed but wrong are signed with OUR private key, decrypted

@@ -7,15 +7,15 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, type WriteStream } from "node:fs";
 import path from "node:path";
-import { startRedisServer, type RedisTestServer } from "../../src/server/rate-limit/redis-test-server.ts";
+import { startRedisServer, type RedisTestServer } from "../support/redis.ts";
 import { freePort } from "../support/free-port.ts";
 import { startPgServer, type PgServer } from "../support/pg-server.ts";
 import { startMailCatcher, type MailCatcher } from "../support/smtp.ts";
 import { probe } from "./client.ts";
 import { renderNginxConfig } from "./nginx.ts";
+import { sleep } from "../support/time.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One app instance: `node --import tsx src/server/main.ts`, so its pid is the server itself (kill -9 hits it). */
 export interface AppProcess {

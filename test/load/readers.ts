@@ -7,9 +7,9 @@
 import { randomUUID } from "node:crypto";
 import type { MailCatcher } from "../support/smtp.ts";
 import { HttpClient, type Answer, type Recorder } from "./client.ts";
+import { sleep } from "../support/time.ts";
 
 export const PASSWORD = "correct horse battery staple";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)]!;
 
 /** What the app acknowledged, to be found in PostgreSQL afterwards. */

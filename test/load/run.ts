@@ -17,8 +17,8 @@ import { HttpClient, Recorder } from "./client.ts";
 import { ROOT, startCluster, type Cluster } from "./cluster.ts";
 import { newLedger, Reader, type ReaderEnv } from "./readers.ts";
 import { printReport, type RunFacts } from "./report.ts";
+import { sleep } from "../support/time.ts";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function option(name: string, envName: string, fallback: number): number {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));

@@ -1,5 +1,5 @@
 /**
- * Reliability under failure (notes/security-bar.md, "Reliability tests that count"):
+ * Reliability under failure:
  *
  * 1. SQLite, the real server process: kill -9 at a random moment during concurrent sign-ups,
  *    sign-ins, token grants, refreshes, chats and messages, restart on the same DATA_DIR, and
@@ -26,9 +26,9 @@ import { startMailCatcher, type MailCatcher } from "../support/smtp.ts";
 import { startPgServer, type PgServer } from "../support/pg-server.ts";
 import { createTestInstance, STRONG_PASSWORD, uniqueEmail, type TestInstance } from "../support/instance.ts";
 import { startServer, type ServerProcess } from "../support/server-process.ts";
+import { sleep } from "../support/time.ts";
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("base64url");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Reply {
   status: number;

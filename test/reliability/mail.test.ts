@@ -20,9 +20,9 @@ import { createTestPgDatabase } from "../support/postgres.ts";
 import { startMailCatcher, type MailCatcher } from "../support/smtp.ts";
 import { STRONG_PASSWORD, uniqueEmail } from "../support/instance.ts";
 import { startServer, type ServerProcess } from "../support/server-process.ts";
+import { sleep } from "../support/time.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

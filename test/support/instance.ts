@@ -76,6 +76,23 @@ export function applySetCookies(cookies: Map<string, string>, headers: Headers):
   }
 }
 
+/** A guest reader (Better Auth's anonymous plugin), as the first question makes one. */
+export interface AnonymousReader {
+  client: TestClient;
+  id: string;
+  /** The guest's Cookie header, to try it again after the guest is gone. */
+  cookie: string;
+}
+
+export async function anonymousReader(t: TestInstance, ip?: string): Promise<AnonymousReader> {
+  const client = t.client(ip);
+  const res = await client.post("/api/auth/sign-in/anonymous", {});
+  if (res.status !== 200) throw new Error(`anonymous sign-in failed: ${res.status} ${res.text}`);
+  const me = await client.get("/api/v1/me");
+  if (!me.json?.isAnonymous) throw new Error(`not a guest after anonymous sign-in: ${me.status} ${me.text}`);
+  return { client, id: me.json.id as string, cookie: client.cookieHeader() };
+}
+
 let ipSeq = 0;
 /** A distinct documentation-range address per client, so per-IP limits don't collide across tests. */
 export function nextIp(): string {

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort } from './free-port.ts';
+import { sleep } from "./time.ts";
 
 export interface PgServer {
   /** e.g. postgres://postgres@127.0.0.1:54321/postgres */
@@ -110,9 +111,6 @@ function readTail(file: string, max = 8000): string {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);

@@ -5,10 +5,10 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import { sleep } from "./time.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 export const SERVER_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface ServerProcess {
   child: ChildProcess;

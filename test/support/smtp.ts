@@ -9,7 +9,7 @@
  *   await mail.close();
  */
 import type { AddressInfo } from "node:net";
-import { simpleParser, type AddressObject } from "mailparser";
+import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
 
 export interface CapturedMail {
@@ -28,6 +28,8 @@ export interface CapturedMail {
   raw: string;
   /** Epoch ms when the message was accepted. */
   receivedAt: number;
+  /** Everything mailparser read (headers, addresses). */
+  parsed: ParsedMail;
 }
 
 export interface MailCatcher {
@@ -36,6 +38,8 @@ export interface MailCatcher {
   host: string;
   port: number;
   mails: CapturedMail[];
+  /** DATA commands received, refused ones included. */
+  readonly dataCommands: number;
   /** Wait (default up to 5 s) for a mail to `to` (case-insensitive) matching optional subject regex, newer than `since` (epoch ms, default 0); returns it or throws with the list of mails seen. */
   waitFor(to: string, opts?: { subject?: RegExp; since?: number; timeoutMs?: number }): Promise<CapturedMail>;
   /** First link in the mail whose URL contains `contains`. Throws if there is none. */
@@ -93,10 +97,14 @@ function describe(mails: CapturedMail[]): string {
     .join("\n");
 }
 
-/** `port`: listen there (a listener started again where the app expects it), else a free one. */
-export async function startMailCatcher(opts: { port?: number } = {}): Promise<MailCatcher> {
+/**
+ * `port`: listen there (a listener started again where the app expects it), else a free one.
+ * `rejectFirst`: the first N messages get a `451` (try again later), as a busy mail server does.
+ */
+export async function startMailCatcher(opts: { port?: number; rejectFirst?: number } = {}): Promise<MailCatcher> {
   const mails: CapturedMail[] = [];
   const waiters = new Set<() => void>();
+  let dataCommands = 0;
 
   const server = new SMTPServer({
     authOptional: true,
@@ -109,6 +117,11 @@ export async function startMailCatcher(opts: { port?: number } = {}): Promise<Ma
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("error", (err) => callback(err));
       stream.on("end", () => {
+        dataCommands++;
+        if (dataCommands <= (opts.rejectFirst ?? 0)) {
+          callback(Object.assign(new Error("Try again later"), { responseCode: 451 }));
+          return;
+        }
         const rawBuf = Buffer.concat(chunks);
         const envelopeTo = session.envelope.rcptTo.map((r) => r.address);
         const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
@@ -125,6 +138,7 @@ export async function startMailCatcher(opts: { port?: number } = {}): Promise<Ma
               links: extractLinks(text, html),
               raw: rawBuf.toString("utf8"),
               receivedAt: Date.now(),
+              parsed,
             });
             for (const w of waiters) w();
             callback();
@@ -164,6 +178,9 @@ export async function startMailCatcher(opts: { port?: number } = {}): Promise<Ma
     host,
     port,
     mails,
+    get dataCommands() {
+      return dataCommands;
+    },
     waitFor(to, opts = {}) {
       const since = opts.since ?? 0;
       const timeoutMs = opts.timeoutMs ?? 5000;

@@ -263,7 +263,7 @@ export function createAuth(deps: AuthDeps) {
         // We delete the anonymous user ourselves, inside the transaction that moves its data.
         disableDeleteAnonymousUser: true,
         async onLinkAccount({ anonymousUser, newUser }) {
-          // Never throws out: Better Auth has already written the new session (notes/better-auth.md).
+          // Never throws out: Better Auth has already written the new session (decision 007).
           try {
             await deps.anonymous.link(anonymousUser.user.id, newUser.user.id);
           } catch (err) {

@@ -9,7 +9,7 @@ import type { AuditLog } from "../audit/audit.ts";
  * another device), and never lost when a move fails half-way.
  *
  * Better Auth's `onLinkAccount` is not transactional with its own write and deletes the anonymous
- * user right after the hook (notes/better-auth.md), so we keep deletion for ourselves
+ * user right after the hook (docs/decisions/007-anonymous-readers.md), so we keep deletion for ourselves
  * (`disableDeleteAnonymousUser`) and make the move a small state machine in `anonymous_merge`:
  *
  *   awaiting_verification ──(email verified, any device)──▶ pending ──(one transaction)──▶ done

@@ -4,7 +4,7 @@ import type { Database } from "../db/schema.ts";
 /**
  * Abandoned anonymous readers — no sign of life (user row, session or chat) for
  * `retentionDays` — are deleted with everything they own (FKs cascade). Better Auth has no
- * such clean-up (notes/better-auth.md). Readers who are waiting for a merge are kept.
+ * such clean-up (docs/decisions/007-anonymous-readers.md). Readers who are waiting for a merge are kept.
  */
 export async function purgeAbandonedAnonymous(db: Kysely<Database>, retentionDays: number, now = Date.now()): Promise<number> {
   const cutoffMs = now - retentionDays * 86_400_000;

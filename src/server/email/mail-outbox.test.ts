@@ -9,7 +9,9 @@ import { createHash } from "node:crypto";
 import { createMailOutbox, outboxStatus, recipientHash, retryFailed, type MailOutbox } from "./mail-outbox.ts";
 import { createMailer, type EmailMessage, type EmailTransport, type Mailer } from "./send-email.ts";
 import { resetPasswordMessage, verifyEmailMessage } from "./templates.ts";
-import { memoryLogger, startSmtpServer, testDatabase } from "./test-helpers.ts";
+import { memoryLogger } from "../../../test/support/logger.ts";
+import { testDatabase } from "../../../test/support/database.ts";
+import { startMailCatcher } from "../../../test/support/smtp.ts";
 import type { Db } from "../db/index.ts";
 
 const TOKEN = "tok_0utb0x_s3cret";
@@ -63,7 +65,7 @@ describe.each(["sqlite", "postgres"] as const)("mail outbox on %s", (kind) => {
 
   it("writes the row before enqueue resolves; once delivered, the row keeps no address and no link", async () => {
     const { db } = await database();
-    const smtp = await startSmtpServer();
+    const smtp = await startMailCatcher();
     cleanups.push(() => smtp.close());
     const box = outbox(db, smtpMailer(smtp.url)); // not started: nothing is sent yet
     await box.enqueue(message("reader@book.example"));
@@ -72,8 +74,8 @@ describe.each(["sqlite", "postgres"] as const)("mail outbox on %s", (kind) => {
     expect(pending!.payload).toContain(TOKEN);
 
     box.start();
-    await until(() => smtp.received.length === 1);
-    expect(smtp.received[0]!.text).toContain(LINK);
+    await until(() => smtp.mails.length === 1);
+    expect(smtp.mails[0]!.text).toContain(LINK);
     await until(async () => (await rows(db))[0]!.status === "sent");
     const [sent] = await rows(db);
     expect(sent).toMatchObject({ status: "sent", attempts: 1, payload: null, last_error: null });
@@ -87,13 +89,13 @@ describe.each(["sqlite", "postgres"] as const)("mail outbox on %s", (kind) => {
 
   it("retries transient SMTP failures with backoff, and logs neither the link nor the address", async () => {
     const { db } = await database();
-    const smtp = await startSmtpServer({ rejectFirst: 2 });
+    const smtp = await startMailCatcher({ rejectFirst: 2 });
     cleanups.push(() => smtp.close());
     const log = memoryLogger();
     const box = outbox(db, smtpMailer(smtp.url, log), { logger: log.logger });
     box.start();
     await box.enqueue(message("alice@book.example"));
-    await until(() => smtp.received.length === 1);
+    await until(() => smtp.mails.length === 1);
     expect(smtp.dataCommands).toBe(3);
     await until(async () => (await rows(db))[0]!.status === "sent");
     expect((await rows(db))[0]!.attempts).toBe(3);
@@ -127,7 +129,7 @@ describe.each(["sqlite", "postgres"] as const)("mail outbox on %s", (kind) => {
 
   it("after the last try: failed, logged at error, listed for operators, and sent again on retry", async () => {
     const { db } = await database();
-    const smtp = await startSmtpServer({ rejectFirst: 3 });
+    const smtp = await startMailCatcher({ rejectFirst: 3 });
     cleanups.push(() => smtp.close());
     const log = memoryLogger();
     const box = outbox(db, smtpMailer(smtp.url, log), { logger: log.logger, maxAttempts: 3 });
@@ -147,7 +149,7 @@ describe.each(["sqlite", "postgres"] as const)("mail outbox on %s", (kind) => {
     expect(JSON.stringify(status)).not.toContain(TOKEN);
 
     expect(await retryFailed(db.kysely, failed.id)).toBe(1);
-    await until(() => smtp.received.length === 1);
+    await until(() => smtp.mails.length === 1);
     await until(async () => (await rows(db))[0]!.status === "sent");
     expect(await retryFailed(db.kysely, failed.id)).toBe(0); // sent: nothing to retry
   });
@@ -195,7 +197,7 @@ describe.each(["sqlite", "postgres"] as const)("mail outbox on %s", (kind) => {
 
   it("a restart loses nothing: mails left pending, and one a dead process was sending, go out from the next process", async () => {
     const { db } = await database();
-    const smtp = await startSmtpServer();
+    const smtp = await startMailCatcher();
     cleanups.push(() => smtp.close());
     const first = outbox(db, smtpMailer(smtp.url)); // never started: the process "died" before sending
     await first.enqueue(message("one@book.example", "one"));
@@ -211,13 +213,13 @@ describe.each(["sqlite", "postgres"] as const)("mail outbox on %s", (kind) => {
 
     const next = outbox(db, smtpMailer(smtp.url));
     next.start();
-    await until(() => smtp.received.length === 3);
-    expect(smtp.received.map((m) => m.subject).sort()).toEqual(["one", "three", "two"]);
+    await until(() => smtp.mails.length === 3);
+    expect(smtp.mails.map((m) => m.subject).sort()).toEqual(["one", "three", "two"]);
   });
 
   it("takes back only its own instance's dead leases (names with _ or % are not patterns); a mail whose tries never answer fails", async () => {
     const { db } = await database();
-    const smtp = await startSmtpServer();
+    const smtp = await startMailCatcher();
     cleanups.push(() => smtp.close());
     const setup = outbox(db, smtpMailer(smtp.url));
     for (const subject of ["mine", "lookalike", "stripped", "exhausted"]) await setup.enqueue(message(`${subject}@book.example`, subject));
@@ -236,10 +238,10 @@ describe.each(["sqlite", "postgres"] as const)("mail outbox on %s", (kind) => {
 
     const box = outbox(db, smtpMailer(smtp.url), { instance: "web_1:7860", maxAttempts: 3 });
     box.start();
-    await until(() => smtp.received.length === 1);
+    await until(() => smtp.mails.length === 1);
     await until(async () => (await rows(db)).some((r) => r.status === "failed"));
     await new Promise((r) => setTimeout(r, 100));
-    expect(smtp.received.map((m) => m.subject)).toEqual(["mine"]);
+    expect(smtp.mails.map((m) => m.subject)).toEqual(["mine"]);
     const bySubject = Object.fromEntries((await rows(db)).map((r) => [r.payload ? JSON.parse(r.payload).subject : "sent", r]));
     expect(bySubject.lookalike).toMatchObject({ status: "sending", lease_owner: "webX1:7860/222.alive" });
     expect(bySubject.stripped).toMatchObject({ status: "sending", lease_owner: "web1:7860/444.alive" });
@@ -248,7 +250,7 @@ describe.each(["sqlite", "postgres"] as const)("mail outbox on %s", (kind) => {
 
   it("two senders on one database: every mail exactly once", async () => {
     const d = await database();
-    const smtp = await startSmtpServer();
+    const smtp = await startMailCatcher();
     cleanups.push(() => smtp.close());
     const a = outbox(d.db, smtpMailer(smtp.url), { instance: "host-a:1", batchSize: 5 });
     const b = outbox(d.open(), smtpMailer(smtp.url), { instance: "host-b:1", batchSize: 5 });
@@ -257,9 +259,9 @@ describe.each(["sqlite", "postgres"] as const)("mail outbox on %s", (kind) => {
     await Promise.all(subjects.map((s, i) => (i % 2 ? a : b).enqueue(message(`r${i}@book.example`, s))));
     a.start();
     b.start();
-    await until(() => smtp.received.length >= subjects.length, 30_000);
+    await until(() => smtp.mails.length >= subjects.length, 30_000);
     await new Promise((r) => setTimeout(r, 200)); // a duplicate would arrive now
-    const received = smtp.received.map((m) => m.subject ?? "");
+    const received = smtp.mails.map((m) => m.subject ?? "");
     expect(received).toHaveLength(subjects.length);
     expect(new Set(received).size).toBe(subjects.length);
     const counts = await sql<{ status: string; n: number }>`select status, count(*) as n from mail_outbox group by status`.execute(d.db.kysely);

@@ -5,7 +5,7 @@ import { simpleParser } from "mailparser";
 import { afterEach, describe, expect, it } from "vitest";
 import { createMailer } from "./send-email.ts";
 import { verifyEmailMessage } from "./templates.ts";
-import { memoryLogger } from "./test-helpers.ts";
+import { memoryLogger } from "../../../test/support/logger.ts";
 
 const dirs: string[] = [];
 afterEach(async () => {

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createMailOutbox } from "./mail-outbox.ts";
 import { createMailer, type EmailMessage, type Mailer } from "./send-email.ts";
 import { resetPasswordMessage, verifyEmailMessage } from "./templates.ts";
-import { memoryLogger, testDatabase } from "./test-helpers.ts";
+import { memoryLogger } from "../../../test/support/logger.ts";
+import { testDatabase } from "../../../test/support/database.ts";
 
 const API_KEY = "re_TestKey_7f3a9c2e1d";
 const TOKEN = "tok_r3send_s3cret";

@@ -11,7 +11,7 @@ import {
   type OutgoingEmail,
   type SendResult,
 } from "./send-email.ts";
-import { memoryLogger } from "./test-helpers.ts";
+import { memoryLogger } from "../../../test/support/logger.ts";
 
 function fakeTransport(impl: (msg: OutgoingEmail) => Promise<SendResult>): EmailTransport & { sent: OutgoingEmail[] } {
   const sent: OutgoingEmail[] = [];

@@ -8,7 +8,8 @@ import {
   resetPasswordMessage,
   verifyEmailMessage,
 } from "./templates.ts";
-import { memoryLogger, startSmtpServer, type TestSmtpServer } from "./test-helpers.ts";
+import { memoryLogger } from "../../../test/support/logger.ts";
+import { startMailCatcher, type MailCatcher } from "../../../test/support/smtp.ts";
 
 const EVIL_NAME = "<script>alert(1)</script>";
 const ESCAPED_NAME = "&lt;script&gt;alert(1)&lt;/script&gt;";
@@ -20,8 +21,8 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function setup(rejectFirst = 0): Promise<{ server: TestSmtpServer; mailer: Mailer; log: ReturnType<typeof memoryLogger> }> {
-  const server = await startSmtpServer({ rejectFirst });
+async function setup(rejectFirst = 0): Promise<{ server: MailCatcher; mailer: Mailer; log: ReturnType<typeof memoryLogger> }> {
+  const server = await startMailCatcher({ rejectFirst });
   const log = memoryLogger();
   const mailer = createMailer({
     from: "AI Book <no-reply@book.example>",
@@ -58,10 +59,10 @@ describe("SMTP transport (real smtp-server)", () => {
       const result = await mailer.sendEmail(c.msg);
       expect(result).toMatchObject({ ok: true });
     }
-    expect(server.received).toHaveLength(cases.length);
+    expect(server.mails).toHaveLength(cases.length);
 
     cases.forEach((c, i) => {
-      const mail = server.received[i]!;
+      const mail = server.mails[i]!.parsed;
       expect(mail.subject).toBe(c.msg.subject);
       expect(mail.to && !Array.isArray(mail.to) ? mail.to.value[0]?.address : undefined).toBe(to);
       expect(mail.from?.value[0]?.address).toBe("no-reply@book.example");
@@ -75,7 +76,7 @@ describe("SMTP transport (real smtp-server)", () => {
       expect(html).not.toContain("<script>");
     });
     // The change-email address is escaped too.
-    expect(server.received[3]!.html).toContain("new&lt;b&gt;@book.example");
+    expect(server.mails[3]!.html).toContain("new&lt;b&gt;@book.example");
     // sendEmail logs redacted recipients only.
     expect(log.raw()).not.toContain(to);
     expect(log.raw()).toContain("r***@book.example");

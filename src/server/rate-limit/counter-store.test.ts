@@ -2,7 +2,7 @@ import SQLite from "better-sqlite3";
 import { Redis } from "ioredis";
 import { Kysely, SqliteDialect, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { counterStoreContract } from "./counter-store.contract.ts";
+import { counterStoreContract } from "../../../test/support/counter-store-contract.ts";
 import {
   createMemoryCounterStore,
   createRedisCounterStore,
@@ -10,14 +10,11 @@ import {
   sqlCounterKey,
   type SqlCounterStore,
 } from "./counter-store.ts";
-import { startRedisServer, type RedisTestServer } from "./redis-test-server.ts";
+import { startRedisServer, type RedisTestServer } from "../../../test/support/redis.ts";
+import { manualClock } from "../../../test/support/time.ts";
 
 const DDL = sql`create table rate_limit_counter (key varchar(255) primary key, count integer not null, reset_at bigint not null)`;
 
-function fakeClock(start = 1_700_000_000_000) {
-  let t = start;
-  return { now: () => t, advance: (ms: number) => void (t += ms) };
-}
 
 async function openSqlite(now: () => number, onQuery?: (sqlText: string) => void) {
   const db = new Kysely<any>({
@@ -29,20 +26,20 @@ async function openSqlite(now: () => number, onQuery?: (sqlText: string) => void
 }
 
 counterStoreContract("memory", async () => {
-  const clock = fakeClock();
+  const clock = manualClock();
   const store = createMemoryCounterStore(clock.now);
   return { store, ...clock, cleanup: async () => store.close?.() };
 });
 
 counterStoreContract("sqlite", async () => {
-  const clock = fakeClock();
+  const clock = manualClock();
   const { db, store } = await openSqlite(clock.now);
   return { store, ...clock, cleanup: () => db.destroy() };
 });
 
 describe("SQL counter store specifics (sqlite)", () => {
   it("increment is a single statement", async () => {
-    const clock = fakeClock();
+    const clock = manualClock();
     const queries: string[] = [];
     const { db, store } = await openSqlite(clock.now, (q) => queries.push(q));
     queries.length = 0;
@@ -54,7 +51,7 @@ describe("SQL counter store specifics (sqlite)", () => {
   });
 
   it("hashes keys longer than 200 characters to fit varchar(255)", async () => {
-    const clock = fakeClock();
+    const clock = manualClock();
     const { db, store } = await openSqlite(clock.now);
     const short = "s".repeat(200);
     const long = "l".repeat(5000);
@@ -69,7 +66,7 @@ describe("SQL counter store specifics (sqlite)", () => {
   });
 
   it("purgeExpired deletes rows expired more than 60 s ago", async () => {
-    const clock = fakeClock();
+    const clock = manualClock();
     const { db, store } = await openSqlite(clock.now);
     const s: SqlCounterStore = store;
     await s.increment("short", 1_000);

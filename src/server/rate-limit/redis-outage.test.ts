@@ -10,9 +10,9 @@ import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { STRONG_PASSWORD, createTestInstance, type TestInstance } from "../../../test/support/instance.ts";
 import type { CounterStore } from "./counter-store.ts";
 import { connectRedisCounters, CounterStoreUnavailableError, DEFAULT_TIMEOUT_MS, guardCounterStore } from "./redis-outage.ts";
-import { startRedisServer, type RedisTestServer } from "./redis-test-server.ts";
+import { startRedisServer, type RedisTestServer } from "../../../test/support/redis.ts";
+import { sleep } from "../../../test/support/time.ts";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const silent = pino({ level: "silent" });
 
 /** How long `fn` took, and what it gave or threw. */

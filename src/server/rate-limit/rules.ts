@@ -4,7 +4,7 @@ const MIN = 60_000;
 
 /**
  * Per-IP limits, declared in one place. Numbers follow Supabase Auth's and Auth0's published
- * defaults (shared/notes/security-bar.md): generous for people, tight for scripts.
+ * defaults (docs/decisions/006-rate-limiting.md): generous for people, tight for scripts.
  */
 export const RULES = {
   /** Every /api/auth/* request. */

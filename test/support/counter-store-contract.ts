@@ -9,7 +9,8 @@
  * store's clock and enables exact `resetAt` assertions.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CounterStore } from "./counter-store.ts";
+import type { CounterStore } from "../../src/server/rate-limit/counter-store.ts";
+import { sleep } from "./time.ts";
 
 export interface CounterStoreFixture {
   store: CounterStore;
@@ -20,7 +21,6 @@ export interface CounterStoreFixture {
   cleanup: () => Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function counterStoreContract(
   name: string,
