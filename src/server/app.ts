@@ -13,7 +13,6 @@ import { meRoutes } from "./account/me-routes.ts";
 import { healthRoutes } from "./health/health-routes.ts";
 import { openApiDocument } from "./openapi.ts";
 import { chatRoutes } from "./chat/chat-routes.ts";
-import { createBookStore } from "./book/book.ts";
 import { bookRoutes } from "./book/book-routes.ts";
 import { assetPolicy, bookAssetRoutes } from "./book/asset-routes.ts";
 import { bodyLimit } from "./http/body-limit.ts";
@@ -26,13 +25,6 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /** The whole HTTP surface: Better Auth at /api/auth/*, our API at /api/v1/*, health checks, the book and the web app. */
 export function createApp(s: Services) {
   const app = new Hono();
-  const book = createBookStore({
-    dir: s.config.env.BOOK_DIR,
-    logger: s.logger,
-    watch: s.config.env.NODE_ENV === "development",
-    onLoad: (b) => s.indexBook([...b.chapters]),
-  });
-
   app.use("*", edge(s.config.env.TRUSTED_PROXIES, s.config.env.IPV6_RATE_LIMIT_PREFIX));
   // Before securityHeaders, so its SVG-only CSP is what leaves the server for book images.
   app.use("/book-assets/*", assetPolicy());
@@ -57,7 +49,7 @@ export function createApp(s: Services) {
   }
   app.route("/api/v1/auth", tokenRoutes(s));
   app.route("/api/v1/auth", providersRoutes(s.auth, s.config.env.PASSWORD_MIN_LENGTH));
-  app.route("/api/v1/book", bookRoutes(book.current));
+  app.route("/api/v1/book", bookRoutes(s.book.current));
   app.route("/api/v1/me", meRoutes(s));
   app.route(
     "/api/v1/chats",
@@ -75,7 +67,7 @@ export function createApp(s: Services) {
   );
   app.get("/api/v1/openapi.json", (c) => c.json(openApiDocument(s.config.baseURL)));
 
-  app.route("/book-assets", bookAssetRoutes(book.current));
+  app.route("/book-assets", bookAssetRoutes(s.book.current));
   // Last: the React app and its client-side routes, for whatever the API did not answer.
   app.use("*", serveWebApp({ distDir: s.config.env.WEB_DIST_DIR }));
 

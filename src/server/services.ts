@@ -8,6 +8,7 @@ import { migrateToLatest } from "./db/migrator.ts";
 import { createAuditLog, type AuditLog } from "./audit/audit.ts";
 import { createAuth, type Auth } from "./auth/auth.ts";
 import { createCallerResolver, type CallerResolver } from "./auth/caller.ts";
+import { createUserEvents, type UserEvents } from "./account/user-events.ts";
 import { createPasswordSignIn, type PasswordSignIn } from "./auth/password-sign-in.ts";
 import { createMailer, type Mailer } from "./email/send-email.ts";
 import { createMailOutbox, type MailOutbox } from "./email/mail-outbox.ts";
@@ -31,6 +32,7 @@ import { purgeAbandonedAnonymous } from "./chat/anonymous-purge.ts";
 import { createChatStore, type ChatStore } from "./chat/chat-store.ts";
 import { interruptOrphanedAnswers, newStreamOwner, streamInstance } from "./chat/answer-recovery.ts";
 import { buildBookIndex, type BookIndex, type ChapterSource } from "./chat/retrieval.ts";
+import { createBookStore, type BookStore } from "./book/book.ts";
 import { createEmbeddedProvider, createOpenAIProvider, type AnswerProvider } from "./chat/providers.ts";
 
 /** Everything the routes need, built once from the configuration. Tests build one per file. */
@@ -62,9 +64,13 @@ export interface Services {
   refreshTokens: RefreshTokenService;
   verifier: AccessTokenVerifier;
   callers: CallerResolver;
+  /** "This user changed": every per-user cache drops its entries (account/user-events.ts). */
+  userEvents: UserEvents;
   anonymous: AnonymousMerger;
   chats: ChatStore;
   answerer: AnswerProvider;
+  /** The book's chapters as loaded (book/book.ts); closed with the services. */
+  book: BookStore;
   /** The retrieval index over the book (rebuilt by `indexBook`). */
   bookIndex(): BookIndex;
   indexBook(chapters: ChapterSource[]): void;
@@ -204,8 +210,8 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
   });
 
   const accessTokenCutoff = createAccessTokenCutoff(db.kysely);
-  let callers: CallerResolver | undefined;
-  const anonymous = createAnonymousMerger({ db: db.kysely, logger, audit, forgetUser: (userId) => callers?.forgetUser(userId) });
+  const userEvents = createUserEvents();
+  const anonymous = createAnonymousMerger({ db: db.kysely, logger, audit, userChanged: userEvents.changed });
   const auth = createAuth({
     anonymous,
     config,
@@ -220,15 +226,16 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     revokeRefreshTokens: (userId, reason) => refreshTokens.revokeAllForUser(userId, reason),
     async cutAccessTokens(userId) {
       await accessTokenCutoff.cut(userId);
-      callers?.forgetUser(userId); // after the write: a reload in between would cache the old cutoff
+      userEvents.changed(userId); // after the write: a reload in between would cache the old cutoff
     },
-    forgetUser: (userId) => callers?.forgetUser(userId),
+    userChanged: userEvents.changed,
     onEmailVerified: (user) => promoteConfiguredAdmins(db.kysely, config.env.ADMIN_EMAILS, audit, user.email),
   });
 
   const verifier = createAccessTokenVerifier({ db: db.kysely, issuer: config.baseURL, audience: config.baseURL });
-  callers = createCallerResolver({
+  const callers = createCallerResolver({
     db: db.kysely,
+    userEvents,
     auth,
     secret: config.secret,
     verifier,
@@ -262,6 +269,17 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
       })
     : createEmbeddedProvider();
   let bookIndex = buildBookIndex([]);
+  const indexBook = (chapters: ChapterSource[]) => {
+    bookIndex = buildBookIndex(chapters);
+    logger.info({ sections: bookIndex.size }, "book indexed for chat");
+  };
+  // The book, loaded now (and again on changes in development), indexed for the chat on every load.
+  const book = createBookStore({
+    dir: env.BOOK_DIR,
+    logger,
+    watch: env.NODE_ENV === "development",
+    onLoad: (b) => indexBook([...b.chapters]),
+  });
 
   // Accounts listed in ADMIN_EMAILS that are already verified become admins at start.
   await promoteConfiguredAdmins(db.kysely, config.env.ADMIN_EMAILS, audit);
@@ -300,18 +318,18 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     refreshTokens,
     verifier,
     callers,
+    userEvents,
     anonymous,
     chats,
     answerer,
+    book,
     bookIndex: () => bookIndex,
-    indexBook(chapters) {
-      bookIndex = buildBookIndex(chapters);
-      logger.info({ sections: bookIndex.size }, "book indexed for chat");
-    },
+    indexBook,
     recoverAnswers,
     runMaintenance: (now) => maintenance.run(now),
     isTrustedRedirect,
     async close() {
+      book.close();
       await mailer.close().catch(() => {});
       if (redis) await redis.quit().catch(() => {});
       await db.close();

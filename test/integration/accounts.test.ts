@@ -228,7 +228,7 @@ describe.each(DB_KINDS)("accounts on %s", (kind) => {
     it("6.2.1/6.2.4/6.2.11 the policy also guards the admin paths (set-user-password, create-user), over HTTP and through auth.api", async () => {
       const admin = await t.signedInUser({ name: "Site Admin" });
       await t.services.db.kysely.updateTable("user").set({ role: "admin" }).where("id", "=", admin.userId).execute();
-      t.services.callers.forgetUser(admin.userId);
+      t.services.userEvents.changed(admin.userId);
       const target = await t.signedInUser({ name: "Rosalind Franklin" });
 
       for (const [newPassword, code] of [

@@ -98,7 +98,7 @@ async function verificationLink(t: TestInstance, client: TestClient, email: stri
 /** The guest's sessions run out (or were purged): the browser still sends the cookie. */
 async function expireSessionsOf(t: TestInstance, userId: string) {
   await t.services.db.kysely.updateTable("session").set({ expiresAt: new Date(Date.now() - 60_000).toISOString() }).where("userId", "=", userId).execute();
-  t.services.callers.forgetUser(userId);
+  t.services.userEvents.changed(userId);
 }
 
 async function chatIdsOf(client: TestClient): Promise<string[]> {

@@ -11,7 +11,7 @@ export function meRoutes(s: Services) {
   const app = new Hono();
   app.use("*", s.callers.requireCaller());
   const preferences = preferencesReader(s.db);
-  s.callers.onForgetUser(preferences.forget);
+  s.userEvents.subscribe(preferences.forget);
 
   app.get("/", (c): Response | Promise<Response> => {
     const { user, via } = c.get("caller");

@@ -47,8 +47,8 @@ export interface AuthDeps {
    * (password change or reset, sign out everywhere, ban: ASVS 7.4.1), and drop cached state.
    */
   cutAccessTokens(userId: string): Promise<void>;
-  /** Drop any cached session/user state (hot path) for a user. */
-  forgetUser(userId: string): void;
+  /** Something about this user changed: every per-user cache drops its entries (account/user-events.ts). */
+  userChanged(userId: string): void;
   /** Runs after an email is verified (admin promotion by ADMIN_EMAILS). */
   onEmailVerified(user: { id: string; email: string }): Promise<void>;
   /** Moves anonymous readers' chats into accounts (docs/decisions/007-anonymous-readers.md). */
@@ -196,7 +196,7 @@ export function createAuth(deps: AuthDeps) {
           );
         },
         async afterDelete(user) {
-          deps.forgetUser(user.id);
+          deps.userChanged(user.id);
           await audit.record({ type: "account_deleted", userId: null, detail: { userId: user.id } });
         },
       },
@@ -225,7 +225,7 @@ export function createAuth(deps: AuthDeps) {
         },
         update: {
           async after(user, ctx) {
-            deps.forgetUser(user.id);
+            deps.userChanged(user.id);
             await noticeEmailChange(deps, user, ctx);
           },
         },
@@ -233,7 +233,7 @@ export function createAuth(deps: AuthDeps) {
       session: {
         delete: {
           async after(session) {
-            deps.forgetUser(session.userId);
+            deps.userChanged(session.userId);
           },
         },
       },
@@ -354,7 +354,7 @@ function eventsPlugin(deps: AuthDeps): BetterAuthPlugin {
             const session = await getSessionFromCtx(ctx).catch(() => null);
             if (session) {
               await audit.record({ type: "sign_out", userId: session.user.id });
-              deps.forgetUser(session.user.id);
+              deps.userChanged(session.user.id);
             }
           }),
         },
@@ -398,7 +398,7 @@ function eventsPlugin(deps: AuthDeps): BetterAuthPlugin {
             const body = (ctx.body ?? {}) as { userId?: unknown; role?: unknown };
             if (typeof body.userId !== "string") return;
             const actor = ctx.context.session?.user.id ?? null;
-            deps.forgetUser(body.userId);
+            deps.userChanged(body.userId);
             if (ctx.path === "/admin/set-role") {
               await audit.record({ type: "role_changed", userId: body.userId, detail: { to: body.role, by: actor } });
               return;
@@ -419,7 +419,7 @@ function eventsPlugin(deps: AuthDeps): BetterAuthPlugin {
             const session = ctx.context.session ?? (await getSessionFromCtx(ctx).catch(() => null));
             const user = session?.user;
             if (!user) return;
-            deps.forgetUser(user.id);
+            deps.userChanged(user.id);
             if (ctx.path === "/change-password") {
               const body = (ctx.body ?? {}) as { revokeOtherSessions?: boolean };
               await audit.record({ type: "password_changed", userId: user.id, detail: { revokeOtherSessions: !!body.revokeOtherSessions } });

@@ -7,6 +7,7 @@ import { CLIENT_IP_HEADER } from "../http/client-ip-header.ts";
 import { ApiError } from "../http/errors.ts";
 import { currentRequest } from "../http/request-context.ts";
 import type { AccessTokenVerifier } from "../tokens/access-token-verifier.ts";
+import type { UserEvents } from "../account/user-events.ts";
 import type { Auth } from "./auth.ts";
 import { isBannedNow } from "./ban.ts";
 
@@ -20,7 +21,7 @@ import { isBannedNow } from "./ban.ts";
  * - sliding expiry: when Better Auth would refresh the session (older than `updateAge`), the
  *   request falls back to `auth.api.getSession`, which updates the row and re-sets the cookie;
  * - revocation: rows are cached for at most `cacheTtlMs`, and sign-out, revoke, ban, password
- *   reset and delete drop a user's entries at once (`forgetUser`); bearer tokens issued before
+ *   reset and delete drop a user's entries at once (`userEvents.changed`); bearer tokens issued before
  *   the user's access-token cutoff (password change, reset, sign out everywhere, ban) are refused.
  */
 export interface Caller {
@@ -68,6 +69,8 @@ interface CachedUser {
 
 export interface CallerResolverOptions {
   db: Kysely<Database>;
+  /** Its caches drop a user's entries on every `changed` (account/user-events.ts). */
+  userEvents: UserEvents;
   auth: Auth;
   secret: string;
   verifier: AccessTokenVerifier;
@@ -267,18 +270,11 @@ export function createCallerResolver(options: CallerResolverOptions) {
   }
 
   /** Drop cached state for a user: their sessions and profile are re-read on next use. */
-  const forgetListeners: ((userId: string) => void)[] = [];
-
   function forgetUser(userId: string) {
     users.delete(userId);
     for (const [token, s] of sessions) if (s.userId === userId) sessions.delete(token);
-    for (const listener of forgetListeners) listener(userId);
   }
-
-  /** Other per-user caches (preferences) drop their entries whenever this one does. */
-  function onForgetUser(listener: (userId: string) => void) {
-    forgetListeners.push(listener);
-  }
+  options.userEvents.subscribe(forgetUser);
 
   function admit(c: Context, next: Next, caller: Caller | null) {
     if (!caller) {
@@ -315,7 +311,7 @@ export function createCallerResolver(options: CallerResolverOptions) {
     return toMs(row.expiresAt)! <= t || t - toMs(row.createdAt)! > options.absoluteSessionMs;
   }
 
-  return { resolve, requireCaller, forgetUser, onForgetUser, hasStaleSessionCookie };
+  return { resolve, requireCaller, hasStaleSessionCookie };
 }
 
 export type CallerResolver = ReturnType<typeof createCallerResolver>;

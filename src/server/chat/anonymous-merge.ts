@@ -33,7 +33,7 @@ export function createAnonymousMerger(deps: {
   db: Kysely<Database>;
   logger: Logger;
   audit: AuditLog;
-  forgetUser(userId: string): void;
+  userChanged(userId: string): void;
   now?: () => number;
 }): AnonymousMerger {
   const { db, logger } = deps;
@@ -90,8 +90,8 @@ export function createAnonymousMerger(deps: {
         return { target, chats };
       });
       if (!moved) return false;
-      deps.forgetUser(anonymousUserId);
-      deps.forgetUser(moved.target);
+      deps.userChanged(anonymousUserId);
+      deps.userChanged(moved.target);
       await deps.audit.record({ type: "anonymous_merged", userId: moved.target, detail: { chats: moved.chats } });
       return true;
     } catch (err) {
@@ -133,7 +133,7 @@ export function createAnonymousMerger(deps: {
       if (!(await execute(anonymousUserId))) {
         // The move will be retried; the anonymous session must die now all the same (ASVS 7.2.4).
         await db.deleteFrom("session").where("userId", "=", anonymousUserId).execute().catch(() => {});
-        deps.forgetUser(anonymousUserId);
+        deps.userChanged(anonymousUserId);
       }
     },
     async retryPending() {
