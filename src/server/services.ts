@@ -19,7 +19,7 @@ import { createAccountThrottle, type AccountThrottle } from "./rate-limit/accoun
 import { createSqlCounterStore, type CounterStore } from "./rate-limit/counter-store.ts";
 import { connectRedisCounters } from "./rate-limit/redis-outage.ts";
 import { createRateLimiter } from "./rate-limit/rate-limiter.ts";
-import type { RateRule } from "./rate-limit/rate-limiter.ts";
+import type { LimitDecision, RateRule } from "./rate-limit/rate-limiter.ts";
 import { MAIL_PER_ADDRESS_WINDOW_MS, RULES } from "./rate-limit/rules.ts";
 import { createBatchedRateLimiter } from "./rate-limit/batched-limiter.ts";
 import { createRedirectCheck } from "./http/redirect.ts";
@@ -53,6 +53,8 @@ export interface Services {
     consumeAll(rules: RateRule[], key: string): Promise<void>;
     /** `consume` without a promise when it can decide at once (the /api/v1 rule, counted in memory): the hot path. */
     consumeNow(rule: RateRule, key: string): Promise<void> | undefined;
+    /** Count one against `rule` and say what it decided, whatever RATE_LIMIT says (quotas). */
+    decide(rule: RateRule, key: string): Promise<LimitDecision>;
   };
   throttle: AccountThrottle;
   mailQuota: { take(kind: string, email: string): Promise<{ allowed: boolean; retryAfterSeconds: number }> };
@@ -152,6 +154,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
       if (!decision.allowed) throw tooManyRequests(decision.retryAfterSeconds);
       return undefined;
     },
+    decide: (rule: RateRule, key: string) => limiter.consume(rule, key),
   };
   const throttle = createAccountThrottle(throttleCounters);
   const mailQuota = {

@@ -20,6 +20,8 @@ const messagesQuery = z.object({
 });
 import { citationOf, type BookIndex } from "./retrieval.ts";
 import { ProviderError, type AnswerProvider } from "./providers.ts";
+import { chatRules } from "../rate-limit/rules.ts";
+import type { RateRule } from "../rate-limit/rate-limiter.ts";
 
 /**
  * /api/v1/chats — chats with the book, for accounts and anonymous readers alike.
@@ -45,6 +47,7 @@ const notFound = () => new ApiError(404, "CHAT_NOT_FOUND", "No such chat.");
 export function chatRoutes(s: Services, deps: ChatDeps) {
   const app = new Hono();
   const { store } = deps;
+  const rules = chatRules(deps.limits);
   app.use("*", s.callers.requireCaller());
 
   async function ownedChat(c: Context) {
@@ -55,33 +58,29 @@ export function chatRoutes(s: Services, deps: ChatDeps) {
     return chat;
   }
 
-  /** Per user and per IP a minute, and a daily quota (smaller for anonymous readers). */
+  /** Per reader and per IP a minute, and a daily quota (smaller for guests): rate-limit/rules.ts `chatRules`. */
   async function takeQuota(c: Context) {
     const caller = c.get("caller");
-    const minute = 60_000;
-    const checks: [string, number, number][] = [
-      [`chat:user-min:${caller.userId}`, deps.limits.perMinute, minute],
-      [`chat:ip-min:${currentRequest()?.limitKey ?? "unknown"}`, deps.limits.perMinute, minute],
-      [`chat:day:${caller.userId}`, caller.user.isAnonymous ? deps.limits.anonymousPerDay : deps.limits.userPerDay, 86_400_000],
-    ];
-    for (const [key, max, windowMs] of checks) {
-      if (!s.config.rateLimit && !key.startsWith("chat:day:")) continue;
-      const state = await s.counters.increment(key, windowMs);
-      if (state.count > max) {
-        const retryAfter = Math.max(1, Math.ceil((state.resetAt - Date.now()) / 1000));
-        const daily = key.startsWith("chat:day:");
-        throw new ApiError(
-          429,
-          daily ? "CHAT_QUOTA_EXCEEDED" : "RATE_LIMITED",
-          daily
-            ? caller.user.isAnonymous
-              ? `You have used today's ${max} questions for guests. Create a free account to keep asking and keep your chats.`
-              : `You have used today's ${max} questions.`
-            : "You are sending messages too fast. Wait a moment.",
-          { retryAfter, anonymous: Boolean(caller.user.isAnonymous) },
-          { "Retry-After": String(retryAfter) },
-        );
-      }
+    const guest = Boolean(caller.user.isAnonymous);
+    const checks: [RateRule, string][] = [];
+    if (s.config.rateLimit) checks.push([rules.perReader, caller.userId], [rules.perIp, currentRequest()?.limitKey ?? "unknown"]);
+    const day = guest ? rules.guestDay : rules.readerDay;
+    checks.push([day, caller.userId]);
+    for (const [rule, key] of checks) {
+      const decision = await s.limits.decide(rule, key);
+      if (decision.allowed) continue;
+      const daily = rule === day;
+      throw new ApiError(
+        429,
+        daily ? "CHAT_QUOTA_EXCEEDED" : "RATE_LIMITED",
+        daily
+          ? guest
+            ? `You have used today's ${rule.max} questions for guests. Create a free account to keep asking and keep your chats.`
+            : `You have used today's ${rule.max} questions.`
+          : "You are sending messages too fast. Wait a moment.",
+        { retryAfter: decision.retryAfterSeconds, anonymous: guest },
+        { "Retry-After": String(decision.retryAfterSeconds) },
+      );
     }
   }
 

@@ -24,5 +24,22 @@ export const RULES = {
 
 export type RuleName = keyof typeof RULES;
 
+const DAY = 24 * 60 * MIN;
+
+/**
+ * The chat's limits, from the settings: questions a minute per reader and per IP
+ * (CHAT_MESSAGES_PER_MINUTE), and a daily quota per reader, smaller for guests
+ * (CHAT_ANONYMOUS_DAILY_MESSAGES, CHAT_USER_DAILY_MESSAGES). The daily quota holds even with
+ * RATE_LIMIT=off: it is a product limit, not a brake on scripts.
+ */
+export function chatRules(limits: { perMinute: number; anonymousPerDay: number; userPerDay: number }) {
+  return {
+    perReader: { name: "chat:user-min", max: limits.perMinute, windowMs: MIN },
+    perIp: { name: "chat:ip-min", max: limits.perMinute, windowMs: MIN },
+    guestDay: { name: "chat:day", max: limits.anonymousPerDay, windowMs: DAY },
+    readerDay: { name: "chat:day", max: limits.userPerDay, windowMs: DAY },
+  } satisfies Record<string, RateRule>;
+}
+
 /** At most one mail of a kind per address per minute (ASVS 6.3.x; Supabase's 60 s). */
 export const MAIL_PER_ADDRESS_WINDOW_MS = 60_000;
