@@ -4,7 +4,7 @@ import type { Database } from "../db/schema.ts";
 const DAY_MS = 86_400_000;
 /** Rows deleted per statement: short locks, bounded memory, however far behind the job is. */
 const BATCH = 5_000;
-/** Rate-limit counters are kept this long past their window (as the counter store does). */
+/** Rate-limit counters are kept this long past their window (a request at the edge may still read one). */
 const COUNTER_GRACE_MS = 60_000;
 /** Clock skew allowed between instances when deciding an access token can no longer be alive. */
 const SKEW_MS = 5 * 60_000;

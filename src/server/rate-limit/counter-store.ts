@@ -34,11 +34,6 @@ export interface CounterStore {
   close?(): Promise<void>;
 }
 
-export interface SqlCounterStore extends CounterStore {
-  /** Delete rows that expired more than a minute ago. Returns the number deleted. */
-  purgeExpired(): Promise<number>;
-}
-
 function positiveMs(value: number, what: string): number {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${what} must be a positive number of milliseconds`);
   return Math.max(1, Math.ceil(value));
@@ -121,9 +116,6 @@ export function sqlCounterKey(key: string): string {
   return key.length > MAX_RAW_KEY_LENGTH ? `sha256:${createHash("sha256").update(key).digest("hex")}` : key;
 }
 
-/** How long after expiry a row is kept before `purgeExpired` removes it. */
-const PURGE_GRACE_MS = 60_000;
-
 interface CounterRow {
   count: number | string;
   reset_at: number | string | bigint;
@@ -137,10 +129,11 @@ function toState(row: CounterRow): CounterState {
  * Store backed by the `rate_limit_counter` table:
  * `create table rate_limit_counter (key varchar(255) primary key, count integer not null, reset_at bigint not null)`.
  */
-export function createSqlCounterStore(db: Kysely<any>, now: () => number = () => Date.now()): SqlCounterStore {
+export function createSqlCounterStore(db: Kysely<any>, now: () => number = () => Date.now()): CounterStore {
   const clock = () => Math.floor(now());
 
-  const store: SqlCounterStore = {
+  // Expired rows are deleted by the retention job (maintenance/retention.ts).
+  const store: CounterStore = {
     async increment(key, windowMs, by = 1) {
       const [state] = await store.incrementMany([{ key, windowMs, by }]);
       return state!;
@@ -192,10 +185,6 @@ export function createSqlCounterStore(db: Kysely<any>, now: () => number = () =>
     async delete(...keys) {
       if (keys.length === 0) return;
       await sql`delete from rate_limit_counter where "key" in (${sql.join(keys.map(sqlCounterKey))})`.execute(db);
-    },
-    async purgeExpired() {
-      const result = await sql`delete from rate_limit_counter where reset_at < ${clock() - PURGE_GRACE_MS}`.execute(db);
-      return Number(result.numAffectedRows ?? 0n);
     },
   };
   return store;
