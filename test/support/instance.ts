@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pino from "pino";
+import { afterAll, afterEach, beforeAll, vi } from "vitest";
 import { loadConfig } from "../../src/server/config/index.ts";
 import { createServices, type Services } from "../../src/server/services.ts";
 import { createApp } from "../../src/server/app.ts";
@@ -74,6 +75,24 @@ export function applySetCookies(cookies: Map<string, string>, headers: Headers):
     if (value === "" || attrs.some((a) => /max-age=0\b/i.test(a.trim()))) cookies.delete(name);
     else cookies.set(name, value);
   }
+}
+
+/**
+ * In a describe block: start an instance before its tests (handed to `assign`), close it after
+ * them, and undo fake timers after each test.
+ */
+export function useTestInstance(kind: DbKind, assign: (t: TestInstance) => void, env: Record<string, string> = {}): void {
+  let made: TestInstance | undefined;
+  beforeAll(async () => {
+    made = await createTestInstance(kind, env);
+    assign(made);
+  });
+  afterAll(async () => {
+    await made?.close();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 }
 
 /** A guest reader (Better Auth's anonymous plugin), as the first question makes one. */
