@@ -200,7 +200,6 @@ export function authRoutes(s: Services) {
       await s.audit.record({ type: "sign_in_throttled", detail: { account: sha(email.trim().toLowerCase()).slice(0, 12) } });
       throw tooManyAttempts(throttled.retryAfterSeconds);
     }
-    currentRequest()!.verifyingOnly = true;
     // The plain case without Better Auth's endpoint machinery, same answer (password-sign-in.ts).
     const fast = await s.passwordSignIn.attempt(c.req.raw, (await readJson(c))!);
     const res = fast?.response ?? (await forward(c));

@@ -2,8 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 
 /**
  * Per-request facts that code deep inside Better Auth callbacks needs but is not handed:
- * the client IP (from the socket or a trusted proxy), the user agent, and, on routes that
- * set a password, whose password it is (for the "not built from your own name" rule).
+ * the client IP (from the socket or a trusted proxy) and the user agent.
  */
 export interface RequestContext {
   ip: string;
@@ -11,9 +10,6 @@ export interface RequestContext {
   limitKey: string;
   userAgent: string | null;
   path: string;
-  /** True on routes that only check a password (sign-in): the policy must not run there. */
-  verifyingOnly?: boolean;
-  passwordOwner?: { email?: string | null; name?: string | null };
   /** The route already took this address's mail quota (explicit resend): don't take it twice. */
   mailQuotaTaken?: boolean;
   /** Better Auth caught (and logged) a database-unavailable error: its 4xx/5xx becomes our 503. */
