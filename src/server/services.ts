@@ -8,13 +8,13 @@ import { migrateToLatest } from "./db/migrator.ts";
 import { createAuditLog, type AuditLog } from "./audit/audit.ts";
 import { createAuth, type Auth } from "./auth/auth.ts";
 import { createCallerResolver, type CallerResolver } from "./auth/caller.ts";
+import { currentEndpoint } from "./auth/better-auth/endpoint.ts";
 import { createUserEvents, type UserEvents } from "./account/user-events.ts";
 import { createPasswordSignIn, type PasswordSignIn } from "./auth/password-sign-in.ts";
 import { createMailer, type Mailer } from "./email/send-email.ts";
 import { createMailOutbox, type MailOutbox } from "./email/mail-outbox.ts";
 import { createMaintenance, type MaintenanceReport } from "./maintenance/maintenance.ts";
 import { tooManyRequests } from "./http/errors.ts";
-import { currentRequest } from "./http/request-context.ts";
 import { createAccountThrottle, type AccountThrottle } from "./rate-limit/account-throttle.ts";
 import { createSqlCounterStore, type CounterStore } from "./rate-limit/counter-store.ts";
 import { connectRedisCounters } from "./rate-limit/redis-outage.ts";
@@ -223,7 +223,8 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     audit,
     logger,
     async mayMailAddress(kind, email) {
-      if (currentRequest()?.mailQuotaTaken) return true;
+      // An explicit resend took this address's quota in its route (auth-routes.ts), answering 429 when used.
+      if (currentEndpoint()?.path === "/send-verification-email") return true;
       return (await mailQuota.take(kind, email)).allowed;
     },
     revokeRefreshTokens: (userId, reason) => refreshTokens.revokeAllForUser(userId, reason),

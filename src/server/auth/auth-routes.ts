@@ -224,7 +224,6 @@ export function authRoutes(s: Services) {
     if (body.success) {
       const decision = await s.mailQuota.take("verify", body.data.email);
       if (!decision.allowed) throw tooManyMails(decision.retryAfterSeconds);
-      currentRequest()!.mailQuotaTaken = true;
     }
     const res = await forward(c);
     return body.success && res.status === 200 ? binding.bind(res, body.data.email) : res;

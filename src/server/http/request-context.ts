@@ -10,8 +10,6 @@ export interface RequestContext {
   limitKey: string;
   userAgent: string | null;
   path: string;
-  /** The route already took this address's mail quota (explicit resend): don't take it twice. */
-  mailQuotaTaken?: boolean;
   /** Better Auth caught (and logged) a database-unavailable error: its 4xx/5xx becomes our 503. */
   databaseUnavailable?: boolean;
   /** A mail of this request could not be written to the outbox (Better Auth swallowed it): 503. */
