@@ -426,9 +426,10 @@ describe("a long chat", () => {
     await panel(page).getByRole("button", { name: "Your chats" }).click();
     await chatList(page).getByRole("button", { name: /^First question of a long chat/ }).click();
     const messages = panel(page).locator('[data-testid="chat-messages"] > li');
-    await shows(panel(page).getByText("First question of a long chat"));
-    expect(await messages.count()).toBe(50);
+    // The conversation, not the chat's title in the list: its oldest message shown, then all 50.
     await shows(panel(page).getByText("Old message 22", { exact: true }));
+    await expect.poll(() => messages.count()).toBe(50);
+    await shows(messages.filter({ hasText: "First question of a long chat" }));
     expect(await panel(page).getByText("Old message 21", { exact: true }).count()).toBe(0);
 
     const earlier = panel(page).getByRole("button", { name: "Show earlier messages" });
@@ -437,7 +438,7 @@ describe("a long chat", () => {
     const before = (await anchor.boundingBox())!.y;
     await earlier.click();
     await shows(panel(page).getByText("Old message 0", { exact: true }));
-    expect(await messages.count()).toBe(72);
+    await expect.poll(() => messages.count()).toBe(72);
     await gone(earlier);
     // The message the reader was looking at has not moved.
     expect(Math.abs((await anchor.boundingBox())!.y - before)).toBeLessThan(4);
