@@ -1,5 +1,4 @@
-import { runWithAdapter } from "@better-auth/core/context";
-import { router } from "better-auth/api";
+import { router, runWithAdapter } from "./better-auth/internals.ts";
 import type { BetterAuthOptions } from "better-auth";
 
 type AuthLike = {

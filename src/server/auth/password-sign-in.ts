@@ -1,9 +1,5 @@
 import { createHmac } from "node:crypto";
-import { getIP } from "@better-auth/core/utils/ip";
-import { BASE_ERROR_CODES } from "@better-auth/core/error";
 import type { BetterAuthPlugin } from "better-auth";
-import { getAuthTables } from "better-auth/db";
-import { generateId } from "@better-auth/core/utils/id";
 import { sql } from "kysely";
 import { cappedExpiry } from "./session-cap-plugin.ts";
 import { z } from "zod";
@@ -11,6 +7,7 @@ import type { Logger } from "pino";
 import type { Auth } from "./auth.ts";
 import type { Db } from "../db/index.ts";
 import { asEndpoint } from "./better-auth/endpoint.ts";
+import { BASE_ERROR_CODES, generateId, getAuthTables, getIP } from "./better-auth/internals.ts";
 
 /**
  * `POST /api/auth/sign-in/email`, the plain case, without Better Auth's endpoint machinery.
