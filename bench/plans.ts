@@ -5,7 +5,10 @@
  *
  * The SQL is what the app and Better Auth send (captured from the test suite with statement
  * tracing), with values taken from the seeded rows. A plan that reads a whole large table for
- * what should be a few rows is flagged.
+ * what should be a few rows is flagged. The retention deletes are written here by their
+ * condition alone (maintenance/retention.ts runs each in batches of `... where key in (select key
+ * ... where <condition> limit n)`); test/integration/migrations.test.ts checks the plans of the
+ * statements themselves.
  */
 import SQLite from "better-sqlite3";
 import pg from "pg";
@@ -225,10 +228,10 @@ function queries(s: Samples, kind: SeedTarget["kind"], now: number): PlannedQuer
     },
     { name: "Better Auth: expired verification rows", source: "findVerificationValue clean-up", sql: `delete from "verification" where "verification"."expiresAt" < ?`, params: [s.verificationCutoff] },
     { name: "expired sessions", source: "retention", sql: `delete from "session" where "expiresAt" < ?`, params: [s.sessionCutoff] },
-    { name: "expired refresh tokens", source: "tokens/refresh-tokens.ts purgeExpired", sql: `delete from "refresh_token" where "expires_at" < ?`, params: [s.refreshCutoff] },
+    { name: "expired refresh tokens", source: "retention", sql: `delete from "refresh_token" where "expires_at" < ?`, params: [s.refreshCutoff] },
     { name: "old security events", source: "retention", sql: `delete from "security_event" where "created_at" < ?`, params: [s.eventCutoff] },
     { name: "expired used link tokens", source: "retention", sql: `delete from "used_token" where "expires_at" < ?`, params: [s.usedCutoff] },
-    { name: "expired rate-limit counters", source: "rate-limit/counter-store.ts purgeExpired", sql: `delete from rate_limit_counter where reset_at < ?`, params: [s.counterCutoff] },
+    { name: "expired rate-limit counters", source: "retention", sql: `delete from rate_limit_counter where reset_at < ?`, params: [s.counterCutoff] },
   ];
 }
 

@@ -44,6 +44,7 @@ import {
   median,
   pin,
   serverEnv,
+  setupCall,
   startServerProcess,
   stopServerProcess,
   table,
@@ -157,8 +158,6 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 // ---------------------------------------------------------------------------
 // Setup: accounts, a session cookie, an access JWT
 
-let setupIp = 1 << 20; // setup traffic uses its own addresses, away from the measured pool
-
 interface Account {
   email: string;
   password: string;
@@ -171,26 +170,6 @@ interface Fixture {
   jwt: string;
 }
 
-async function call(s: Server, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(s.base + route, {
-    method,
-    headers: {
-      "x-forwarded-for": ipFor(setupIp++),
-      ...(body === undefined ? {} : { "content-type": "application/json", origin: s.base }),
-      ...headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
-
 async function setUp(s: Server): Promise<Fixture> {
   const run = randomBytes(4).toString("hex");
   const accounts: Account[] = Array.from({ length: USERS }, (_, i) => ({
@@ -201,13 +180,13 @@ async function setUp(s: Server): Promise<Fixture> {
   for (let i = 0; i < accounts.length; i += 8) {
     await Promise.all(
       accounts.slice(i, i + 8).map(async (a, j) => {
-        const res = await call(s, "POST", "/api/auth/sign-up/email", { name: `Bench Reader ${i + j}`, email: a.email, password: a.password });
+        const res = await setupCall(s.base, "POST", "/api/auth/sign-up/email", { name: `Bench Reader ${i + j}`, email: a.email, password: a.password });
         if (res.status !== 200) throw new Error(`${s.label}: sign-up failed: ${res.status} ${res.text}`);
       }),
     );
   }
   const first = accounts[0]!;
-  const signIn = await call(s, "POST", "/api/auth/sign-in/email", { email: first.email, password: first.password });
+  const signIn = await setupCall(s.base, "POST", "/api/auth/sign-in/email", { email: first.email, password: first.password });
   if (signIn.status !== 200) throw new Error(`${s.label}: sign-in failed: ${signIn.status} ${signIn.text}`);
   const cookie = signIn.headers
     .getSetCookie()
@@ -215,16 +194,16 @@ async function setUp(s: Server): Promise<Fixture> {
     .filter((c) => !c.endsWith("="))
     .join("; ");
   if (!cookie.includes("session_token=")) throw new Error(`${s.label}: no session cookie in the sign-in response`);
-  const token = await call(s, "POST", "/api/v1/auth/token", { grant_type: "password", email: first.email, password: first.password });
+  const token = await setupCall(s.base, "POST", "/api/v1/auth/token", { grant_type: "password", email: first.email, password: first.password });
   const jwt = token.json.access_token;
   if (token.status !== 200 || typeof jwt !== "string") throw new Error(`${s.label}: token grant failed: ${token.status} ${token.text}`);
 
   // Each measured request must succeed the way the run sends it.
-  const viaCookie = await call(s, "GET", "/api/v1/me", undefined, { cookie });
+  const viaCookie = await setupCall(s.base, "GET", "/api/v1/me", undefined, { cookie });
   if (viaCookie.status !== 200 || viaCookie.json.authenticatedVia !== "session") {
     throw new Error(`${s.label}: /api/v1/me with the cookie: ${viaCookie.status} ${viaCookie.text}`);
   }
-  const viaJwt = await call(s, "GET", "/api/v1/me", undefined, { authorization: `Bearer ${jwt}` });
+  const viaJwt = await setupCall(s.base, "GET", "/api/v1/me", undefined, { authorization: `Bearer ${jwt}` });
   if (viaJwt.status !== 200 || viaJwt.json.authenticatedVia !== "bearer") {
     throw new Error(`${s.label}: /api/v1/me with the JWT: ${viaJwt.status} ${viaJwt.text}`);
   }

@@ -55,6 +55,7 @@ import {
   median,
   pin,
   serverEnv,
+  setupCall,
   startServerProcess,
   stopServerProcess,
   table,
@@ -166,41 +167,19 @@ interface Fixture {
   users: (BenchUser & { cookie: string; jwt: string })[];
 }
 
-let setupIp = 1 << 20; // setup traffic uses its own client addresses, away from the measured pool
-
-async function call(base: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(base + route, {
-    method,
-    headers: {
-      "x-forwarded-for": ipFor(setupIp++),
-      ...(body === undefined ? {} : { "content-type": "application/json", origin: base }),
-      ...headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // not JSON (the SSE answer)
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
-
 /** A cookie and an access token for every bench user, through the real routes; then each measured request once. */
 async function setUp(side: Side): Promise<Fixture> {
   const base = side.server!.base;
   const users: Fixture["users"] = [];
   for (const u of side.seed!.benchUsers) {
-    const signIn = await call(base, "POST", "/api/auth/sign-in/email", { email: u.email, password: SEED_PASSWORD });
+    const signIn = await setupCall(base, "POST", "/api/auth/sign-in/email", { email: u.email, password: SEED_PASSWORD });
     if (signIn.status !== 200) throw new Error(`${side.label}: sign-in of ${u.email}: ${signIn.status} ${signIn.text}`);
     const cookie = signIn.headers
       .getSetCookie()
       .map((c) => c.split(";")[0]!)
       .filter((c) => !c.endsWith("="))
       .join("; ");
-    const token = await call(base, "POST", "/api/v1/auth/token", { grant_type: "password", email: u.email, password: SEED_PASSWORD });
+    const token = await setupCall(base, "POST", "/api/v1/auth/token", { grant_type: "password", email: u.email, password: SEED_PASSWORD });
     const jwt = token.json.access_token;
     if (token.status !== 200 || typeof jwt !== "string") throw new Error(`${side.label}: token grant: ${token.status} ${token.text}`);
     users.push({ ...u, cookie, jwt });

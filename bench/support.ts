@@ -119,6 +119,29 @@ export async function waitIdle(cpu: () => number | null): Promise<void> {
 /** Client address number `n` as X-Forwarded-For: 10.x.y.z, distinct for n < 2^24. */
 export const ipFor = (n: number) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 
+let setupIp = 1 << 20; // setup traffic uses its own client addresses, away from the measured pool
+
+/** One request of a bench's set-up (sign-ups, sign-ins, token grants), from its own client address; the body as JSON when it is JSON. */
+export async function setupCall(base: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(base + route, {
+    method,
+    headers: {
+      "x-forwarded-for": ipFor(setupIp++),
+      ...(body === undefined ? {} : { "content-type": "application/json", origin: base }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // not JSON (an SSE answer)
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
 export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

@@ -209,14 +209,7 @@ describe("a guest chats beside a chapter", () => {
     // The guest registers from the prompt, verifies by email in the same browser...
     await panel(page).getByRole("button", { name: "Your chats" }).click(); // back to the conversation
     const user: TestUser = { name: "Guest Reader", email: uniqueEmail("guest"), password: STRONG_PASSWORD };
-    await panel(page).getByTestId("guest-prompt").getByRole("button", { name: "Register" }).click();
-    const dialog = registerDialog(page);
-    await shows(dialog);
-    await fillRegister(dialog, user);
-    const since = Date.now();
-    await dialog.getByRole("button", { name: "Create account" }).click();
-    await shows(h1(page, "Check your email"));
-    const mail = await app.mail.waitFor(user.email, { subject: /verify/i, since: since - 1, timeoutMs: 10_000 });
+    const mail = await registerFromGuestPrompt(page, user);
     await page.goto(app.mail.linkFrom(mail, "/api/auth/verify-email"));
     await shows(h1(page, "Email verified"));
     await expectSignedIn(page, user.name);
@@ -253,14 +246,7 @@ describe("back in the guest's browser after verifying on the phone", () => {
     await waitForAnswer(page, 0);
 
     const user: TestUser = { name: "Two Devices", email: uniqueEmail("two-devices"), password: STRONG_PASSWORD };
-    await panel(page).getByTestId("guest-prompt").getByRole("button", { name: "Register" }).click();
-    const dialog = registerDialog(page);
-    await shows(dialog);
-    await fillRegister(dialog, user);
-    const since = Date.now();
-    await dialog.getByRole("button", { name: "Create account" }).click();
-    await shows(h1(page, "Check your email"));
-    const mail = await app.mail.waitFor(user.email, { subject: /verify/i, since: since - 1, timeoutMs: 10_000 });
+    const mail = await registerFromGuestPrompt(page, user);
 
     // On the phone: the address is verified, the guest's chats move to the account.
     const phone = await device({ viewport: PHONE });
@@ -614,6 +600,18 @@ describe("with no AI service configured", () => {
 // ---------------------------------------------------------------------------
 
 /** Nothing from a message ran, and no element was made from its markup. */
+/** The guest registers from the prompt in the chat panel; returns the verification mail it gets. */
+async function registerFromGuestPrompt(page: Page, user: TestUser) {
+  await panel(page).getByTestId("guest-prompt").getByRole("button", { name: "Register" }).click();
+  const dialog = registerDialog(page);
+  await shows(dialog);
+  await fillRegister(dialog, user);
+  const since = Date.now();
+  await dialog.getByRole("button", { name: "Create account" }).click();
+  await shows(h1(page, "Check your email"));
+  return app.mail.waitFor(user.email, { subject: /verify/i, since: since - 1, timeoutMs: 10_000 });
+}
+
 async function expectInert(page: Page): Promise<void> {
   expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
   const made = await page.evaluate(() => document.querySelectorAll("[data-testid=chat-messages] :is(img, script, iframe, object, embed, svg)").length);

@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../support/free-port.ts";
 import { startMailCatcher, type MailCatcher } from "../support/smtp.ts";
 import { startPgServer, type PgServer } from "../support/pg-server.ts";
-import { createTestInstance, STRONG_PASSWORD, uniqueEmail, type TestInstance } from "../support/instance.ts";
+import { createTestInstance, readResponse, STRONG_PASSWORD, uniqueEmail, type TestInstance } from "../support/instance.ts";
 import { startServer, type ServerProcess } from "../support/server-process.ts";
 import { sleep } from "../support/time.ts";
 
@@ -56,14 +56,7 @@ async function call(
       redirect: "manual",
       signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
     });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, headers: res.headers, json, text };
+    return await readResponse(res);
   } catch {
     return null;
   }

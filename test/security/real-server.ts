@@ -7,7 +7,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { applySetCookies, BASE_URL, createTestInstance, type DbKind, type TestInstance } from "../support/instance.ts";
+import { applySetCookies, BASE_URL, readResponse, createTestInstance, type DbKind, type TestInstance } from "../support/instance.ts";
 
 export interface RealServer {
   t: TestInstance;
@@ -57,14 +57,7 @@ export async function startRealServer(kind: DbKind, env: Record<string, string> 
       const target = path.startsWith(BASE_URL) ? path.slice(BASE_URL.length) : path;
       const res = await fetch(`${url}${target}`, { method, headers, body, redirect: "manual" });
       applySetCookies(cookies, res.headers);
-      const text = await res.text();
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, headers: res.headers, text, json };
+      return readResponse(res);
     }
     return {
       ip,

@@ -65,6 +65,18 @@ export interface TestInstance {
   close(): Promise<void>;
 }
 
+/** A response read whole: its text, and its JSON when the text is JSON (else undefined). */
+export async function readResponse(res: Response): Promise<TestResponse> {
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
 /** A cookie jar's update from a response, as a browser does it (a cleared or expired cookie is dropped). */
 export function applySetCookies(cookies: Map<string, string>, headers: Headers): void {
   for (const line of headers.getSetCookie()) {
@@ -167,14 +179,7 @@ export async function createTestInstance(kind: DbKind, env: Record<string, strin
         { incoming: { socket: { remoteAddress: opts.ip ?? ip, remotePort: 40000, remoteFamily: "IPv4" } } },
       );
       applySetCookies(cookies, res.headers);
-      const text = await res.text();
-      let json: unknown = undefined;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, headers: res.headers, text, json };
+      return readResponse(res);
     }
     return {
       ip,

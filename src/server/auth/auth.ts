@@ -7,7 +7,7 @@ import type { AppConfig } from "../config/index.ts";
 import type { Db } from "../db/index.ts";
 import type { AuditLog } from "../audit/audit.ts";
 import type { MailOutbox } from "../email/mail-outbox.ts";
-import type { EmailMessage } from "../email/send-email.ts";
+import { scrubErrorMessage, type EmailMessage } from "../email/send-email.ts";
 import { decodeJwt } from "jose";
 import {
   accountExistsMessage,
@@ -291,7 +291,8 @@ async function queueMail(deps: AuthDeps, msg: EmailMessage): Promise<void> {
   try {
     await deps.mailer.enqueue(msg);
   } catch (err) {
-    deps.logger.error({ err: err instanceof Error ? err.message : String(err), tag: msg.tag }, "mail could not be written to the outbox");
+    // A database error may quote the row it refused: no link or address reaches the log.
+    deps.logger.error({ err: scrubErrorMessage(err instanceof Error ? err.message : String(err)), tag: msg.tag }, "mail could not be written to the outbox");
     const request = currentRequest();
     if (request) request.mailNotQueued = true;
     throw err;

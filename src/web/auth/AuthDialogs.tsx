@@ -172,3 +172,13 @@ export function useAuthDialogs(): AuthDialogsValue {
   if (!ctx) throw new Error("useAuthDialogs must be used inside <AuthDialogsProvider>");
   return ctx;
 }
+
+/** The page's main way on once the reader must sign in (a confirmed address, a new password). */
+export function SignInButton() {
+  const { openSignIn } = useAuthDialogs();
+  return (
+    <button type="button" className="button button-primary" onClick={() => openSignIn()}>
+      Sign in
+    </button>
+  );
+}

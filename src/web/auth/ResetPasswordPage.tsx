@@ -9,7 +9,7 @@ import { PasswordField } from "../ui/fields.tsx";
 import { authCall } from "./auth-call.ts";
 import { authClient } from "./auth-client.ts";
 import { useAuthConfig } from "./auth-config.ts";
-import { useAuthDialogs } from "./AuthDialogs.tsx";
+import { SignInButton } from "./AuthDialogs.tsx";
 import { sessionStore } from "./session-store.ts";
 
 /** `/reset-password?token=…` (or `?error=INVALID_TOKEN` when the emailed link was bad or expired). */
@@ -18,7 +18,6 @@ export function ResetPasswordPage() {
   const token = params.get("token");
   const linkError = params.get("error");
   const { passwordMinLength } = useAuthConfig();
-  const { openSignIn } = useAuthDialogs();
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
   const [passwordError, setPasswordError] = useState<string | null>(null);
@@ -70,9 +69,7 @@ export function ResetPasswordPage() {
           Your new password is set. For your safety we signed you out on every device.
         </p>
         <p>
-          <button type="button" className="button button-primary" onClick={() => openSignIn()}>
-            Sign in
-          </button>
+          <SignInButton />
         </p>
       </div>
     );

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from "react";
 import { Link, useSearchParams } from "react-router";
 import { SkeletonLines, useDocumentTitle } from "../ui/bits.tsx";
-import { useAuthDialogs } from "./AuthDialogs.tsx";
+import { SignInButton } from "./AuthDialogs.tsx";
 import { useAuth } from "./AuthProvider.tsx";
 import { sessionStore } from "./session-store.ts";
 import { ResendVerification } from "./ResendVerification.tsx";
@@ -14,7 +14,6 @@ export function VerifiedPage() {
   // asked for it (a guest's or someone else's session here stays as it was).
   const signInRequired = !error && params.get("sign_in") === "required";
   const { state, refresh } = useAuth();
-  const { openSignIn } = useAuthDialogs();
   const refreshed = useRef(false);
 
   // The link signed this browser in: pick up the new session here and in every other tab.
@@ -40,9 +39,7 @@ export function VerifiedPage() {
         <h1>{title}</h1>
         <p className="lead">Your email address was already confirmed with this link. You can sign in.</p>
         <p>
-          <button type="button" className="button button-primary" onClick={() => openSignIn()}>
-            Sign in
-          </button>
+          <SignInButton />
         </p>
       </div>
     );
@@ -77,9 +74,7 @@ export function VerifiedPage() {
           </p>
         )}
         <p>
-          <button type="button" className="button button-primary" onClick={() => openSignIn()}>
-            Sign in
-          </button>
+          <SignInButton />
         </p>
       </div>
     );
@@ -107,9 +102,7 @@ export function VerifiedPage() {
             Your email address is confirmed. Sign in to continue.
           </p>
           <p>
-            <button type="button" className="button button-primary" onClick={() => openSignIn()}>
-              Sign in
-            </button>
+            <SignInButton />
           </p>
         </>
       )}
