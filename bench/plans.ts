@@ -115,13 +115,13 @@ function queries(s: Samples, kind: SeedTarget["kind"], now: number): PlannedQuer
     // Sign-in, /api/v1/me, token grant
     {
       name: "user + credential account by email",
-      source: "auth/password-sign-in.ts (sign-in)",
+      source: "auth/better-auth/sign-in.ts (sign-in)",
       sql: `select "user".*, "account"."password" as "__credentialPassword" from "user" left join "account" on "account"."userId" = "user"."id" and "account"."accountId" = "user"."id" and "account"."providerId" = ? where "user"."email" = ?`,
       params: ["credential", s.email],
     },
     {
       name: "session insert with its ban check",
-      source: "auth/password-sign-in.ts (sign-in)",
+      source: "auth/better-auth/sign-in.ts (sign-in)",
       sql: `insert into "session" ("id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent") select ?, ?, "id", ${at}, ${at}, ${at}, ?, ? from "user" where "id" = ? and ${notBanned}`,
       params: ["plan-session-id", "plan-session-token", new Date(now + 7 * 24 * HOUR).toISOString(), new Date(now).toISOString(), new Date(now).toISOString(), "10.0.0.1", "plan", s.userId],
     },

@@ -9,8 +9,9 @@ import { createAuditLog, type AuditLog } from "./audit/audit.ts";
 import { createAuth, type Auth } from "./auth/auth.ts";
 import { createCallerResolver, type CallerResolver } from "./auth/caller.ts";
 import { currentEndpoint } from "./auth/better-auth/endpoint.ts";
+import { sessionRules, type SessionRules } from "./auth/better-auth/session.ts";
 import { createUserEvents, type UserEvents } from "./account/user-events.ts";
-import { createPasswordSignIn, type PasswordSignIn } from "./auth/password-sign-in.ts";
+import { createPasswordSignIn, type PasswordSignIn } from "./auth/better-auth/sign-in.ts";
 import { createMailer, type Mailer } from "./email/send-email.ts";
 import { createMailOutbox, type MailOutbox } from "./email/mail-outbox.ts";
 import { createMaintenance, type MaintenanceReport } from "./maintenance/maintenance.ts";
@@ -66,6 +67,8 @@ export interface Services {
   refreshTokens: RefreshTokenService;
   verifier: AccessTokenVerifier;
   callers: CallerResolver;
+  /** Better Auth's session cookie, expiry and refresh rules, read from its context (auth/better-auth/session.ts). */
+  session: SessionRules;
   /** "This user changed": every per-user cache drops its entries (account/user-events.ts). */
   userEvents: UserEvents;
   anonymous: AnonymousMerger;
@@ -236,16 +239,15 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     onEmailVerified: (user) => promoteConfiguredAdmins(db.kysely, config.env.ADMIN_EMAILS, audit, user.email),
   });
 
+  const session = sessionRules(await auth.$context);
   const verifier = createAccessTokenVerifier({ db: db.kysely, issuer: config.baseURL, audience: config.baseURL });
   const callers = createCallerResolver({
     db: db.kysely,
     userEvents,
     auth,
-    secret: config.secret,
+    session,
+    fastPaths: config.fastPaths,
     verifier,
-    secureCookies: config.secureCookies,
-    sessionTtlMs: config.env.SESSION_TTL_DAYS * 86_400_000,
-    updateAgeMs: 86_400_000,
     absoluteSessionMs: config.env.SESSION_ABSOLUTE_DAYS * 86_400_000,
   });
 
@@ -311,7 +313,10 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     logger,
     db,
     auth,
-    passwordSignIn: createPasswordSignIn(auth, db, logger, { absoluteSessionMs: config.env.SESSION_ABSOLUTE_DAYS * 86_400_000 }),
+    // FAST_PATHS=off: never the plain case, Better Auth answers every sign-in.
+    passwordSignIn: config.fastPaths
+      ? createPasswordSignIn(auth, db, logger, { absoluteSessionMs: config.env.SESSION_ABSOLUTE_DAYS * 86_400_000 })
+      : { attempt: async () => null },
     mailer,
     audit,
     counters,
@@ -322,6 +327,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     refreshTokens,
     verifier,
     callers,
+    session,
     userEvents,
     anonymous,
     chats,

@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestInstance, type TestInstance } from "../support/instance.ts";
 
 /**
- * Better Auth's handler runs with its router built once (src/server/auth/auth-handler.ts).
+ * Better Auth's handler runs with its router built once (src/server/auth/better-auth/router.ts).
  * What its per-request rebuild guaranteed must still hold: its own CSRF checks on every route,
  * and no state shared between requests in flight at the same time.
  */
 describe("Better Auth behind the cached router (sqlite)", () => {
   let t: TestInstance;
   beforeAll(async () => {
-    t = await createTestInstance("sqlite");
+    t = await createTestInstance("sqlite", { FAST_PATHS: "on" });
   });
   afterAll(() => t.close());
 

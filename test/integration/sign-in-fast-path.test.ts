@@ -2,13 +2,13 @@ import { createHmac } from "node:crypto";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLIENT_IP_HEADER } from "../../src/server/http/client-ip-header.ts";
-import { createPasswordSignIn } from "../../src/server/auth/password-sign-in.ts";
+import { createPasswordSignIn } from "../../src/server/auth/better-auth/sign-in.ts";
 import type { Auth } from "../../src/server/auth/auth.ts";
 import { BASE_URL, createTestInstance, DB_KINDS, uniqueEmail, type TestInstance } from "../support/instance.ts";
 
 /**
  * POST /api/auth/sign-in/email runs without Better Auth's endpoint machinery in the plain case
- * (src/server/auth/password-sign-in.ts). Each test here asks Better Auth itself the same question
+ * (src/server/auth/better-auth/sign-in.ts). Each test here asks Better Auth itself the same question
  * (its own HTTP handler, behind none of our routes) and expects the same answer: status, body,
  * cookie, session row. The sign-in path must be Better Auth's, only cheaper.
  */
@@ -16,7 +16,8 @@ describe.each(DB_KINDS)("sign-in fast path on %s", (kind) => {
   let t: TestInstance;
   let betterAuthCalls = 0;
   beforeAll(async () => {
-    t = await createTestInstance(kind);
+    // The fast path itself, whatever mode the rest of the suite runs in.
+    t = await createTestInstance(kind, { FAST_PATHS: "on" });
     const handler = t.services.auth.handler;
     t.services.auth.handler = (request: Request) => {
       betterAuthCalls++;

@@ -10,8 +10,9 @@ import type { RateRule } from "../rate-limit/rate-limiter.ts";
 import { containsUnsafeText, displayNameProblem, isUnsafeText, MAX_EMAIL_LENGTH } from "../http/text-input.ts";
 import { unsafeTextError } from "../http/validate.ts";
 import { verifyPassword } from "./password-hash.ts";
-import { decodeJwt } from "jose";
 import { createLinkBinding } from "./link-binding.ts";
+import { withoutCookies } from "./better-auth/cookies.ts";
+import { verificationIdentifier, verificationLinkClaims } from "./better-auth/verification.ts";
 import { VERIFY_EMAIL_TTL_SECONDS } from "./auth.ts";
 
 /**
@@ -181,13 +182,8 @@ export function authRoutes(s: Services) {
   async function dropStaleSessionCookie(c: Context) {
     const header = c.req.header("cookie");
     if (!header || !(await s.callers.hasStaleSessionCookie(c))) return;
-    const { sessionToken, sessionData, dontRememberToken } = (await s.auth.$context).authCookies;
-    const stale = new Set([sessionToken.name, sessionData.name, dontRememberToken.name]);
-    const kept = header
-      .split(";")
-      .map((part) => part.trim())
-      .filter((part) => part && !stale.has(part.slice(0, part.indexOf("=")).trim()));
-    if (kept.length) c.req.raw.headers.set("cookie", kept.join("; "));
+    const kept = withoutCookies(header, s.session.cookieNames);
+    if (kept) c.req.raw.headers.set("cookie", kept);
     else c.req.raw.headers.delete("cookie");
   }
 
@@ -200,7 +196,7 @@ export function authRoutes(s: Services) {
       await s.audit.record({ type: "sign_in_throttled", detail: { account: sha(email.trim().toLowerCase()).slice(0, 12) } });
       throw tooManyAttempts(throttled.retryAfterSeconds);
     }
-    // The plain case without Better Auth's endpoint machinery, same answer (password-sign-in.ts).
+    // The plain case without Better Auth's endpoint machinery, same answer (better-auth/sign-in.ts).
     const fast = await s.passwordSignIn.attempt(c.req.raw, (await readJson(c))!);
     const res = fast?.response ?? (await forward(c));
     if (res.status === 401) {
@@ -309,15 +305,10 @@ export function authRoutes(s: Services) {
     headers.delete("cookie");
     const res = await forward(c, new Request(c.req.url, { method: "GET", headers }));
     const ctx = await s.auth.$context;
-    const sessionCookie = ctx.authCookies.sessionToken.name;
     const out = new Headers();
     for (const [key, value] of res.headers) if (key !== "set-cookie") out.append(key, value);
     for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(";");
-      const eq = pair!.indexOf("=");
-      if (pair!.slice(0, eq).trim() !== sessionCookie) continue;
-      const signed = decodeURIComponent(pair!.slice(eq + 1).trim());
-      const sessionToken = signed.slice(0, signed.lastIndexOf("."));
+      const sessionToken = s.session.tokenFromSetCookie(line);
       if (sessionToken) await ctx.internalAdapter.deleteSession(sessionToken);
     }
     const location = res.headers.get("location");
@@ -357,7 +348,7 @@ export function authRoutes(s: Services) {
     const ctx = await s.auth.$context;
     await ctx.internalAdapter.createVerificationValue({
       value: userId,
-      identifier: `delete-account-${token}`,
+      identifier: verificationIdentifier.deleteAccount(token),
       expiresAt: new Date(Date.now() + 60_000),
     });
     const headers = new Headers(c.req.raw.headers);
@@ -393,12 +384,8 @@ function withParam(url: string, base: string, name: string, value: string): stri
  * (`updateTo`), which never signs anyone in, and for anything that is not such a token.
  */
 function signUpLinkEmail(token: string): string | null {
-  try {
-    const claims = decodeJwt(token);
-    return typeof claims.email === "string" && claims.updateTo === undefined ? claims.email : null;
-  } catch {
-    return null;
-  }
+  const claims = verificationLinkClaims(token);
+  return claims && claims.updateTo === undefined ? claims.email : null;
 }
 
 /** Better Auth said no: an error status, or its redirect to the callback with `?error=`. */

@@ -8,7 +8,6 @@ import type { Db } from "../db/index.ts";
 import type { AuditLog } from "../audit/audit.ts";
 import type { MailOutbox } from "../email/mail-outbox.ts";
 import { scrubErrorMessage, type EmailMessage } from "../email/send-email.ts";
-import { decodeJwt } from "jose";
 import {
   accountExistsMessage,
   changeEmailMessage,
@@ -23,7 +22,8 @@ import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { hashPassword, verifyPassword } from "./password-hash.ts";
 import { passwordPolicyPlugin } from "./password-policy-plugin.ts";
 import { sessionCapPlugin } from "./session-cap-plugin.ts";
-import { cachedAuthHandler } from "./auth-handler.ts";
+import { cachedAuthHandler } from "./better-auth/router.ts";
+import { verificationLinkClaims } from "./better-auth/verification.ts";
 import { CLIENT_IP_HEADER } from "../http/client-ip-header.ts";
 import { accessTokenClaims, JWKS_GRACE_SECONDS } from "../tokens/access-token-claims.ts";
 
@@ -276,7 +276,8 @@ export function createAuth(deps: AuthDeps) {
   } satisfies BetterAuthOptions;
 
   const auth = betterAuth(options);
-  const handler = cachedAuthHandler(auth);
+  // FAST_PATHS=off: Better Auth's own handler, its router rebuilt on every request.
+  const handler = config.fastPaths ? cachedAuthHandler(auth) : auth.handler;
   return Object.assign(auth, { handler, fetch: handler });
 }
 
@@ -322,14 +323,9 @@ async function noticeEmailChange(
   ctx: { path?: string; query?: Record<string, unknown> } | null | undefined,
 ) {
   if (ctx?.path !== "/verify-email" || typeof ctx.query?.token !== "string") return;
-  let claims: { email?: unknown; updateTo?: unknown };
-  try {
-    claims = decodeJwt(ctx.query.token);
-  } catch {
-    return;
-  }
-  const previous = typeof claims.email === "string" ? claims.email : null;
-  if (typeof claims.updateTo !== "string" || !previous || user.email !== claims.updateTo || previous === user.email) return;
+  const claims = verificationLinkClaims(ctx.query.token);
+  const previous = claims?.email;
+  if (!claims?.updateTo || !previous || user.email !== claims.updateTo || previous === user.email) return;
   await deps.audit.record({ type: "email_changed", userId: user.id });
   await queueMail(deps, emailChangedNoticeMessage({ to: previous, name: user.name, newEmail: user.email }));
 }

@@ -1,6 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler, Next } from "hono";
-import { getCookie } from "hono/cookie";
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema.ts";
 import { CLIENT_IP_HEADER } from "../http/client-ip-header.ts";
@@ -10,16 +8,18 @@ import type { AccessTokenVerifier } from "../tokens/access-token-verifier.ts";
 import type { UserEvents } from "../account/user-events.ts";
 import type { Auth } from "./auth.ts";
 import { isBannedNow } from "./ban.ts";
+import type { SessionRules } from "./better-auth/session.ts";
 
 /**
  * Who is calling /api/v1/*: a browser session cookie or a bearer access JWT (never a refresh
  * token, ASVS 9.2.2). This is the hot path, so it does not go through `auth.api.getSession`
  * (~0.03x of bare Hono, see shared notes) but keeps Better Auth's session semantics exactly:
  *
- * - cookie signature: HMAC-SHA256 over the token with the auth secret (node:crypto, constant time);
+ * - the cookie and its signature are read as Better Auth reads them (auth/better-auth/session.ts);
  * - session expiry, the absolute cap, and banned users, checked on every request;
  * - sliding expiry: when Better Auth would refresh the session (older than `updateAge`), the
  *   request falls back to `auth.api.getSession`, which updates the row and re-sets the cookie;
+ * - with FAST_PATHS=off every cookie goes to `auth.api.getSession` (Better Auth's own code);
  * - revocation: rows are cached for at most `cacheTtlMs`, and sign-out, revoke, ban, password
  *   reset and delete drop a user's entries at once (`userEvents.changed`); bearer tokens issued before
  *   the user's access-token cutoff (password change, reset, sign out everywhere, ban) are refused.
@@ -72,11 +72,11 @@ export interface CallerResolverOptions {
   /** Its caches drop a user's entries on every `changed` (account/user-events.ts). */
   userEvents: UserEvents;
   auth: Auth;
-  secret: string;
+  /** Better Auth's session cookie, expiry and refresh rules (auth/better-auth/session.ts). */
+  session: SessionRules;
+  /** false (FAST_PATHS=off): a session cookie is always judged by Better Auth's `getSession`. */
+  fastPaths: boolean;
   verifier: AccessTokenVerifier;
-  secureCookies: boolean;
-  sessionTtlMs: number;
-  updateAgeMs: number;
   absoluteSessionMs: number;
   cacheTtlMs?: number;
   maxEntries?: number;
@@ -94,11 +94,10 @@ const toMs = (v: Date | string | number | null | undefined): number | null =>
   v === null || v === undefined ? null : v instanceof Date ? v.getTime() : typeof v === "number" ? v : new Date(v).getTime();
 
 export function createCallerResolver(options: CallerResolverOptions) {
-  const { db, auth } = options;
+  const { db, auth, session: rules } = options;
   const now = options.now ?? (() => Date.now()); // read at call time (test clocks, clock changes)
   const ttl = options.cacheTtlMs ?? 2_000;
   const maxEntries = options.maxEntries ?? 50_000;
-  const cookieName = `${options.secureCookies ? "__Secure-" : ""}better-auth.session_token`;
   const sessions = new Map<string, CachedSession>();
   const users = new Map<string, CachedUser>();
   /** Signed cookie value -> token, for values whose signature checked out (a pure function of value and secret). */
@@ -109,19 +108,24 @@ export function createCallerResolver(options: CallerResolverOptions) {
     map.set(key, value);
   }
 
-  /** `token.signature` as Better Auth (better-call) signs it: base64 HMAC-SHA256 with the secret. */
-  function unsign(value: string): string | null {
-    const known = unsigned.get(value);
+  /** The session token of the request's signed session cookie, or null (none, or a bad signature). */
+  function sessionToken(cookieHeader: string | undefined): string | null {
+    const signed = rules.signedCookie(cookieHeader);
+    if (!signed) return null;
+    const known = unsigned.get(signed);
     if (known !== undefined) return known;
-    const dot = value.lastIndexOf(".");
-    if (dot < 1) return null;
-    const token = value.slice(0, dot);
-    const given = Buffer.from(value.slice(dot + 1), "base64");
-    const expected = createHmac("sha256", options.secret).update(token).digest();
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-    bounded(unsigned, value, token);
+    const token = rules.verify(signed);
+    if (token) bounded(unsigned, signed, token);
     return token;
   }
+
+  /** Still open at `t`: before its expiry (Better Auth's rule) and within the absolute cap (ours). */
+  const isOpen = (s: { expiresAt: number; createdAt: number }, t: number) =>
+    !rules.isExpired(s.expiresAt, t) && t - s.createdAt <= options.absoluteSessionMs;
+
+  /** Whether Better Auth would slide this session now; one held at its absolute cap cannot slide further. */
+  const slides = (s: { expiresAt: number; createdAt: number }, t: number) =>
+    s.expiresAt < s.createdAt + options.absoluteSessionMs && rules.wouldRefresh(s.expiresAt, t);
 
   /** The cached profile while it is fresh (no promise: the hot path), else undefined. */
   function freshUser(userId: string): CachedUser | undefined {
@@ -173,9 +177,8 @@ export function createCallerResolver(options: CallerResolverOptions) {
     const s = sessions.get(token);
     if (!s || !isFresh(s.cachedAt, now(), ttl)) return undefined;
     const t = now();
-    if (s.expiresAt <= t || t - s.createdAt > options.absoluteSessionMs) return null;
-    const atCap = s.expiresAt >= s.createdAt + options.absoluteSessionMs;
-    if (!atCap && s.expiresAt - options.sessionTtlMs + options.updateAgeMs <= t) return undefined;
+    if (!isOpen(s, t)) return null;
+    if (slides(s, t)) return undefined;
     const u = freshUser(s.userId);
     if (!u) return undefined;
     if (isBanned(u)) return null;
@@ -205,26 +208,30 @@ export function createCallerResolver(options: CallerResolverOptions) {
       bounded(sessions, token, s);
     }
     const t = now();
-    if (s.expiresAt <= t || t - s.createdAt > options.absoluteSessionMs) return null;
-    // Better Auth refreshes when expiresAt - expiresIn + updateAge <= now: let it do so (and set the cookie).
-    // A session already held at its absolute cap cannot slide further: no point in the slow path.
-    const atCap = s.expiresAt >= s.createdAt + options.absoluteSessionMs;
-    if (!atCap && s.expiresAt - options.sessionTtlMs + options.updateAgeMs <= t) {
+    if (!isOpen(s, t)) return null;
+    // Due for a slide: Better Auth's getSession moves the expiry and sets the cookie.
+    if (slides(s, t)) {
       sessions.delete(token);
-      // The edge sets Better Auth's client-IP header only under /api/auth: give it here too.
-      const ip = currentRequest()?.ip;
-      if (ip) c.req.raw.headers.set(CLIENT_IP_HEADER, ip);
-      const result = await auth.api.getSession({ headers: c.req.raw.headers, returnHeaders: true });
-      const setCookie = result.headers?.get("set-cookie");
-      if (setCookie) c.header("Set-Cookie", setCookie, { append: true });
-      if (!result.response) return null;
-      const u = await loadUser(result.response.user.id);
-      if (!u || isBanned(u)) return null;
-      return { userId: u.user.id, via: "session", sessionId: result.response.session.id, user: u.user };
+      return fromBetterAuth(c);
     }
     const u = await loadUser(s.userId);
     if (!u || isBanned(u)) return null;
     return { userId: s.userId, via: "session", sessionId: s.sessionId, user: u.user };
+  }
+
+  /** The caller as Better Auth's `getSession` sees the request (it may slide the session and set its cookie). */
+  async function fromBetterAuth(c: Context): Promise<Caller | null> {
+    // The edge sets Better Auth's client-IP header only under /api/auth: give it here too.
+    const ip = currentRequest()?.ip;
+    if (ip) c.req.raw.headers.set(CLIENT_IP_HEADER, ip);
+    const result = await auth.api.getSession({ headers: c.req.raw.headers, returnHeaders: true });
+    for (const line of result.headers?.getSetCookie() ?? []) c.header("Set-Cookie", line, { append: true });
+    if (!result.response) return null;
+    const u = await loadUser(result.response.user.id);
+    if (!u || isBanned(u)) return null;
+    const { session } = result.response;
+    if (!isOpen({ expiresAt: toMs(session.expiresAt)!, createdAt: toMs(session.createdAt)! }, now())) return null;
+    return { userId: u.user.id, via: "session", sessionId: session.id, user: u.user };
   }
 
   /** A token verified before and a fresh cached user: answered without a promise. */
@@ -257,9 +264,9 @@ export function createCallerResolver(options: CallerResolverOptions) {
       const cached = fromBearerCached(token);
       return cached !== undefined ? cached : fromBearer(token);
     }
-    const raw = getCookie(c, cookieName);
-    if (!raw) return null;
-    const token = unsign(raw);
+    const cookieHeader = c.req.header("cookie");
+    if (!options.fastPaths) return cookieHeader ? fromBetterAuth(c) : null;
+    const token = sessionToken(cookieHeader);
     if (!token) return null;
     const cached = fromSessionCookieCached(token);
     return cached !== undefined ? cached : fromSessionCookie(c, token);
@@ -299,37 +306,22 @@ export function createCallerResolver(options: CallerResolverOptions) {
    * device, purged), or past its expiry or absolute cap. Read-only: no sliding refresh.
    */
   async function hasStaleSessionCookie(c: Context): Promise<boolean> {
-    // The first cookie of that name, as Better Auth (better-call) reads it; Hono's getCookie
-    // skips a malformed one and would judge the next instead.
-    const raw = firstCookie(c.req.header("cookie") ?? "", cookieName);
-    if (raw === null) return false;
-    const token = unsign(raw);
+    const header = c.req.header("cookie");
+    if (!rules.signedCookie(header)) return false;
+    if (!options.fastPaths) {
+      const found = await auth.api.getSession({ headers: new Headers({ cookie: header! }), query: { disableRefresh: true } });
+      return !found || !isOpen({ expiresAt: toMs(found.session.expiresAt)!, createdAt: toMs(found.session.createdAt)! }, now());
+    }
+    const token = sessionToken(header);
     if (!token) return true;
     const row = await db.selectFrom("session").select(["expiresAt", "createdAt"]).where("token", "=", token).executeTakeFirst();
-    if (!row) return true;
-    const t = now();
-    return toMs(row.expiresAt)! <= t || t - toMs(row.createdAt)! > options.absoluteSessionMs;
+    return !row || !isOpen({ expiresAt: toMs(row.expiresAt)!, createdAt: toMs(row.createdAt)! }, now());
   }
 
   return { resolve, requireCaller, hasStaleSessionCookie };
 }
 
 export type CallerResolver = ReturnType<typeof createCallerResolver>;
-
-/** The value of the first cookie called `name` in a Cookie header (URI-decoded), or null. */
-export function firstCookie(header: string, name: string): string | null {
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
-    const value = part.slice(eq + 1).trim();
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      return value;
-    }
-  }
-  return null;
-}
 
 /**
  * The token of `Authorization: Bearer <token>` (scheme case-insensitive, surrounding spaces

@@ -2,6 +2,7 @@ import { APIError } from "better-auth/api";
 import type { BetterAuthPlugin } from "better-auth";
 import { checkPasswordRules, type PasswordUserContext } from "../../shared/password-policy.ts";
 import { currentEndpoint, endpointUser, type EndpointContext } from "./better-auth/endpoint.ts";
+import { verificationIdentifier } from "./better-auth/verification.ts";
 
 /**
  * Applies our password policy (NIST SP 800-63B, ASVS 6.2) on EVERY path that sets a password,
@@ -48,7 +49,7 @@ async function passwordOwner(ctx: EndpointContext): Promise<PasswordUserContext>
       return of(await endpointUser(ctx));
     case "/reset-password": {
       const token = str(body.token) ?? str((ctx.query as Record<string, unknown> | undefined)?.token);
-      const v = token ? await ctx.context.internalAdapter.findVerificationValue(`reset-password:${token}`) : null;
+      const v = token ? await ctx.context.internalAdapter.findVerificationValue(verificationIdentifier.resetPassword(token)) : null;
       return of(v ? await ctx.context.internalAdapter.findUserById(v.value) : null);
     }
     case "/admin/set-user-password": {

@@ -55,6 +55,7 @@ export const envSchema = z.object({
   ADMIN_EMAILS: list,
   TRUSTED_PROXIES: list,
   RATE_LIMIT: z.enum(["on", "off"]).default("on"),
+  FAST_PATHS: z.enum(["on", "off"]).default("on"),
   IPV6_RATE_LIMIT_PREFIX: int(64, 32, 128),
 
   ACCESS_TOKEN_TTL_SECONDS: int(900, 60, 3600),

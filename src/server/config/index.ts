@@ -21,6 +21,11 @@ export interface AppConfig {
   trustedOrigins: string[];
   database: DatabaseConfig;
   rateLimit: boolean;
+  /**
+   * Our faster copies of Better Auth's hot paths (sign-in, the session-cookie check, the cached
+   * router); off: every request goes through Better Auth's own code (auth/better-auth/).
+   */
+  fastPaths: boolean;
   /** Warnings to log once at start (insecure opt-ins). */
   warnings: string[];
 }
@@ -117,6 +122,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustedOrigins: [baseURL, ...env.TRUSTED_ORIGINS],
     database,
     rateLimit: env.RATE_LIMIT === "on",
+    fastPaths: env.FAST_PATHS === "on",
     warnings,
   };
 }

@@ -1,13 +1,13 @@
-import { createHmac } from "node:crypto";
 import type { BetterAuthPlugin } from "better-auth";
 import { sql } from "kysely";
-import { cappedExpiry } from "./session-cap-plugin.ts";
+import { cappedExpiry } from "../session-cap-plugin.ts";
 import { z } from "zod";
 import type { Logger } from "pino";
-import type { Auth } from "./auth.ts";
-import type { Db } from "../db/index.ts";
-import { asEndpoint } from "./better-auth/endpoint.ts";
-import { BASE_ERROR_CODES, generateId, getAuthTables, getIP } from "./better-auth/internals.ts";
+import type { Auth } from "../auth.ts";
+import type { Db } from "../../db/index.ts";
+import { asEndpoint } from "./endpoint.ts";
+import { BASE_ERROR_CODES, generateId, getAuthTables, getIP } from "./internals.ts";
+import { sessionRules, type SessionRules } from "./session.ts";
 
 /**
  * `POST /api/auth/sign-in/email`, the plain case, without Better Auth's endpoint machinery.
@@ -48,6 +48,7 @@ interface Setup {
   ownSessions: boolean;
   userFields: UserField[];
   hiddenUserFields: string[];
+  session: SessionRules;
 }
 
 const ALLOWED_KEYS = new Set(["email", "password", "rememberMe"]);
@@ -65,6 +66,7 @@ export function createPasswordSignIn(auth: Auth, db: Db, logger: Logger, options
         ownSessions: onlyKnownSessionHooks(ctx),
         userFields,
         hiddenUserFields: userFields.filter(([, field]) => field.returned === false).map(([key]) => key),
+        session: sessionRules(ctx),
       };
     }));
 
@@ -164,11 +166,7 @@ export function createPasswordSignIn(auth: Auth, db: Db, logger: Logger, options
       if (session === "banned") return null;
       if (!session) return { response: apiError(401, "FAILED_TO_CREATE_SESSION"), userId: null };
 
-      const { name, attributes } = ctx.authCookies.sessionToken;
-      const cookie = serializeCookie(name, signCookieValue(session.token, ctx.secret), {
-        ...attributes,
-        maxAge: ctx.sessionConfig.expiresIn,
-      });
+      const cookie = ready.session.setCookie(session.token);
       const payload = { redirect: false, token: session.token, user: withoutHiddenFields(ready, user) };
       const response = new Response(JSON.stringify(payload), {
         status: 200,
@@ -249,39 +247,4 @@ function apiError(status: number, code: keyof typeof BASE_ERROR_CODES): Response
     status,
     headers: { "content-type": "application/json" },
   });
-}
-
-/** better-call's signed cookie value: `value.base64(HMAC-SHA256(secret, value))`, URI-encoded. */
-function signCookieValue(value: string, secret: string): string {
-  return encodeURIComponent(`${value}.${createHmac("sha256", secret).update(value).digest("base64")}`);
-}
-
-interface CookieAttributes {
-  maxAge?: number;
-  domain?: string;
-  path?: string;
-  expires?: Date;
-  httpOnly?: boolean;
-  secure?: boolean;
-  sameSite?: string;
-  partitioned?: boolean;
-}
-
-/** better-call's Set-Cookie serialisation (resolveCookie + serializeCookieValue), attribute for attribute, in its order. */
-function serializeCookie(name: string, value: string, attributes: CookieAttributes): string {
-  const o = { ...attributes };
-  const lower = name.toLowerCase();
-  if (lower.startsWith("__host-")) Object.assign(o, { secure: true, path: "/", domain: undefined });
-  else if (lower.startsWith("__secure-")) o.secure = true;
-  if (o.partitioned === true || o.sameSite?.toLowerCase() === "none") o.secure = true;
-  let cookie = `${name}=${value}`;
-  if (typeof o.maxAge === "number" && o.maxAge >= 0) cookie += `; Max-Age=${Math.floor(o.maxAge)}`;
-  if (o.domain) cookie += `; Domain=${o.domain}`;
-  if (o.path) cookie += `; Path=${o.path}`;
-  if (o.expires) cookie += `; Expires=${o.expires.toUTCString()}`;
-  if (o.httpOnly) cookie += "; HttpOnly";
-  if (o.secure) cookie += "; Secure";
-  if (o.sameSite) cookie += `; SameSite=${o.sameSite.charAt(0).toUpperCase() + o.sameSite.slice(1)}`;
-  if (o.partitioned) cookie += "; Partitioned";
-  return cookie;
 }

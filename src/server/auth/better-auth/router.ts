@@ -1,4 +1,4 @@
-import { router, runWithAdapter } from "./better-auth/internals.ts";
+import { router, runWithAdapter } from "./internals.ts";
 import type { BetterAuthOptions } from "better-auth";
 
 type AuthLike = {
