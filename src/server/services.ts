@@ -12,6 +12,7 @@ import { currentEndpoint } from "./auth/better-auth/endpoint.ts";
 import { sessionRules, type SessionRules } from "./auth/better-auth/session.ts";
 import { createUserEvents, type UserEvents } from "./account/user-events.ts";
 import { createPasswordSignIn, type PasswordSignIn } from "./auth/better-auth/sign-in.ts";
+import { createCredentials, type Credentials } from "./auth/credentials.ts";
 import { createMailer, type Mailer } from "./email/send-email.ts";
 import { createMailOutbox, type MailOutbox } from "./email/mail-outbox.ts";
 import { createMaintenance, type MaintenanceReport } from "./maintenance/maintenance.ts";
@@ -44,6 +45,8 @@ export interface Services {
   auth: Auth;
   /** POST /api/auth/sign-in/email in the plain case, without Better Auth's endpoint machinery. */
   passwordSignIn: PasswordSignIn;
+  /** The one password check outside Better Auth's handler, with one timing defence (auth/credentials.ts). */
+  credentials: Credentials;
   /** The durable mail outbox (email/mail-outbox.ts): `enqueue` writes a row, its sender delivers. */
   mailer: MailOutbox;
   audit: AuditLog;
@@ -239,7 +242,10 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     onEmailVerified: (user) => promoteConfiguredAdmins(db.kysely, config.env.ADMIN_EMAILS, audit, user.email),
   });
 
-  const session = sessionRules(await auth.$context);
+  const authContext = await auth.$context;
+  const session = sessionRules(authContext);
+  // Read at each call: Better Auth's context is where its routes find the verifier too.
+  const credentials = createCredentials(db.kysely, (input) => authContext.password.verify(input));
   const verifier = createAccessTokenVerifier({ db: db.kysely, issuer: config.baseURL, audience: config.baseURL });
   const callers = createCallerResolver({
     db: db.kysely,
@@ -315,8 +321,9 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     auth,
     // FAST_PATHS=off: never the plain case, Better Auth answers every sign-in.
     passwordSignIn: config.fastPaths
-      ? createPasswordSignIn(auth, db, logger, { absoluteSessionMs: config.env.SESSION_ABSOLUTE_DAYS * 86_400_000 })
+      ? createPasswordSignIn(auth, db, credentials, logger, { absoluteSessionMs: config.env.SESSION_ABSOLUTE_DAYS * 86_400_000 })
       : { attempt: async () => null },
+    credentials,
     mailer,
     audit,
     counters,

@@ -290,7 +290,7 @@ describe("sign-in fast path: what it does not know, it does not skip", () => {
     const logger = pino({ level: "warn" }, { write: (line: string) => void logged.push(JSON.parse(line)) });
     const plugins = [{ id: "audit-everything", hooks: { before: [{ matcher: (c: { path: string }) => c.path.startsWith("/sign-in"), handler: () => {} }] } }];
     const auth = { $context: Promise.resolve({ options: { plugins } }) } as unknown as Auth;
-    const fast = createPasswordSignIn(auth, {} as never, logger, { absoluteSessionMs: 86_400_000 });
+    const fast = createPasswordSignIn(auth, {} as never, {} as never, logger, { absoluteSessionMs: 86_400_000 });
     const request = new Request(`${BASE_URL}/api/auth/sign-in/email`, { method: "POST" });
     expect(await fast.attempt(request, { email: "a@example.com", password: "x" })).toBeNull();
     expect(JSON.stringify(logged)).toContain("audit-everything:before");

@@ -9,7 +9,6 @@ import { RULES } from "../rate-limit/rules.ts";
 import type { RateRule } from "../rate-limit/rate-limiter.ts";
 import { containsUnsafeText, displayNameProblem, isUnsafeText, MAX_EMAIL_LENGTH } from "../http/text-input.ts";
 import { unsafeTextError } from "../http/validate.ts";
-import { verifyPassword } from "./password-hash.ts";
 import { createLinkBinding } from "./link-binding.ts";
 import { withoutCookies } from "./better-auth/cookies.ts";
 import { verificationIdentifier, verificationLinkClaims } from "./better-auth/verification.ts";
@@ -333,14 +332,9 @@ export function authRoutes(s: Services) {
     const { id: userId, email } = session.user;
     const throttled = await s.throttle.check(email);
     if (throttled.locked) throw tooManyAttempts(throttled.retryAfterSeconds);
-    const account = await s.db.kysely
-      .selectFrom("account")
-      .select("password")
-      .where("userId", "=", userId)
-      .where("providerId", "=", "credential")
-      .executeTakeFirst();
-    if (!account?.password) throw new ApiError(400, "CREDENTIAL_ACCOUNT_NOT_FOUND", "This account has no password: confirm by email instead.");
-    if (password.length > 1024 || !(await verifyPassword({ hash: account.password, password }))) {
+    const checked = await s.credentials.verify(email, password);
+    if (!checked.ok && !checked.hasPassword) throw new ApiError(400, "CREDENTIAL_ACCOUNT_NOT_FOUND", "This account has no password: confirm by email instead.");
+    if (!checked.ok || checked.user.id !== userId) {
       await s.throttle.recordFailure(email);
       throw new ApiError(400, "INVALID_PASSWORD", "The password is not right.");
     }

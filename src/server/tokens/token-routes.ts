@@ -3,7 +3,6 @@ import { z } from "zod";
 import type { Services } from "../services.ts";
 import { currentRequest } from "../http/request-context.ts";
 import { RULES } from "../rate-limit/rules.ts";
-import { dummyPasswordHash, verifyPassword } from "../auth/password-hash.ts";
 import { accessTokenClaims } from "./access-token-claims.ts";
 import { isBannedNow } from "../auth/ban.ts";
 import { ApiError } from "../http/errors.ts";
@@ -102,20 +101,15 @@ export function tokenRoutes(s: Services) {
         "Retry-After": String(throttled.retryAfterSeconds),
       });
     }
-    const user = await s.db.kysely
-      .selectFrom("user")
-      .innerJoin("account", (j) => j.onRef("account.userId", "=", "user.id").on("account.providerId", "=", "credential"))
-      .select(["user.id", "user.emailVerified", "user.banned", "user.banExpires", "account.password"])
-      .where("user.email", "=", email)
-      .executeTakeFirst();
     // Unknown email and wrong password cost the same argon2 verify and answer the same (ASVS 6.3.8).
-    const ok = await verifyPassword({ hash: user?.password ?? (await dummyPasswordHash()), password: body.password });
-    if (!user || !user.password || !ok) {
+    const checked = await s.credentials.verify(email, body.password);
+    if (!checked.ok) {
       await s.throttle.recordFailure(email);
       await s.audit.record({ type: "sign_in_failed", userId: null, detail: { method: "token" } });
       throw oauthError(400, "invalid_grant", "Invalid email or password.", "INVALID_EMAIL_OR_PASSWORD");
     }
     await s.throttle.recordSuccess(email, throttled);
+    const { user } = checked;
     if (isBannedNow(user)) {
       throw oauthError(403, "access_denied", "This account has been suspended.", "BANNED_USER");
     }

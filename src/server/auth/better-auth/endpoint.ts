@@ -3,7 +3,7 @@
  * endpoint AsyncLocalStorage), for code Better Auth calls without handing it the endpoint
  * (its `password.hash`, for one). This module is where such internals are imported.
  */
-import { runWithEndpointContext, tryGetCurrentAuthEndpointContext } from "@better-auth/core/context";
+import { tryGetCurrentAuthEndpointContext } from "@better-auth/core/context";
 import { getSessionFromCtx } from "better-auth/api";
 
 export type EndpointContext = NonNullable<ReturnType<typeof tryGetCurrentAuthEndpointContext>>;
@@ -19,12 +19,4 @@ export async function endpointUser(ctx: EndpointContext): Promise<{ id: string; 
   if (known) return known;
   const session = await getSessionFromCtx(ctx as Parameters<typeof getSessionFromCtx>[0]).catch(() => null);
   return session?.user ?? null;
-}
-
-/**
- * Run `fn` as if inside the endpoint at `path`, for work done on an endpoint's behalf outside
- * Better Auth's handler (the sign-in fast path's timing hash): code reading the endpoint sees it.
- */
-export async function asEndpoint<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  return (await runWithEndpointContext({ path } as unknown as EndpointContext, fn)) as T;
 }

@@ -5,16 +5,16 @@ import { z } from "zod";
 import type { Logger } from "pino";
 import type { Auth } from "../auth.ts";
 import type { Db } from "../../db/index.ts";
-import { asEndpoint } from "./endpoint.ts";
+import type { CredentialUser, Credentials } from "../credentials.ts";
 import { BASE_ERROR_CODES, generateId, getAuthTables, getIP } from "./internals.ts";
 import { sessionRules, type SessionRules } from "./session.ts";
 
 /**
  * `POST /api/auth/sign-in/email`, the plain case, without Better Auth's endpoint machinery.
  *
- * A sign-in should cost its password hash and little else (issue 2: sign-ins >= 0.8 x the
- * hash-only limit). Through Better Auth each one also paid about 2 ms of JavaScript on top of
- * the 8 ms hash: endpoint context, body validation, hook pipeline, the anonymous plugin's
+ * A sign-in should cost its password hash and little else (sign-ins >= 0.8 x the hash-only
+ * limit, docs/decisions/008-sign-in-throughput.md). Through Better Auth each one also paid
+ * about 2 ms of JavaScript on top of the 8 ms hash: endpoint context, body validation, hook pipeline, the anonymous plugin's
  * session lookup, adapter machinery, webcrypto for one HMAC. Here the same steps run directly,
  * with Better Auth's parts wherever they carry meaning: its IP rule, its user schema, its error
  * codes, its id format; the session row is written as its `createSession` writes it, with the
@@ -54,7 +54,13 @@ interface Setup {
 const ALLOWED_KEYS = new Set(["email", "password", "rememberMe"]);
 const emailFormat = z.email();
 
-export function createPasswordSignIn(auth: Auth, db: Db, logger: Logger, options: { absoluteSessionMs: number }): PasswordSignIn {
+export function createPasswordSignIn(
+  auth: Auth,
+  db: Db,
+  credentials: Credentials,
+  logger: Logger,
+  options: { absoluteSessionMs: number },
+): PasswordSignIn {
   /** What the configuration decides, worked out once: null when the path is off. */
   let ready: Promise<Setup | null> | undefined;
   const setup = () =>
@@ -98,25 +104,12 @@ export function createPasswordSignIn(auth: Auth, db: Db, logger: Logger, options
   }
 
   /**
-   * Better Auth's `findUserByEmail(email, { includeAccounts: true })` and its pick of the
-   * credential account, in one query of ours: through its adapter the same lookup cost more than
-   * a whole sign-in's other queries together (debug formatting, join post-processing). The user
-   * comes out as its adapter shapes it (SQLite's 0/1 and ISO strings become booleans and Dates).
+   * The user as Better Auth's adapter shapes it (SQLite's 0/1 and ISO strings become booleans
+   * and Dates), from the row our credential check read in one query: through Better Auth's
+   * adapter the same lookup (`findUserByEmail` with its accounts) cost more than a whole
+   * sign-in's other queries together (debug formatting, join post-processing).
    */
-  async function findUserWithPassword({ userFields }: Setup, email: string) {
-    const row = await db.kysely
-      .selectFrom("user")
-      .leftJoin("account", (join) =>
-        join.onRef("account.userId", "=", "user.id").onRef("account.accountId", "=", "user.id").on("account.providerId", "=", "credential"),
-      )
-      .selectAll("user")
-      .select("account.password as __credentialPassword")
-      .where("user.email", "=", email.toLowerCase())
-      .executeTakeFirst();
-    if (!row) return null;
-    // Better Auth's own guard against a lookup that matched by collation rather than by value.
-    const normalize = (value: string) => value.normalize("NFC").toLowerCase();
-    if (normalize(row.email) !== normalize(email)) return null;
+  function shapedUser({ userFields }: Setup, row: CredentialUser) {
     const raw = row as unknown as Record<string, unknown>;
     const user: Record<string, unknown> = { id: String(raw.id) };
     for (const [key, field] of userFields) {
@@ -125,10 +118,7 @@ export function createPasswordSignIn(auth: Auth, db: Db, logger: Logger, options
       else if (db.kind === "sqlite" && field.type === "boolean" && typeof value === "number") value = value === 1;
       user[key] = value;
     }
-    return {
-      user: user as { id: string; emailVerified: boolean; banned?: boolean | null } & Record<string, unknown>,
-      passwordHash: row.__credentialPassword ?? null,
-    };
+    return user as { id: string; emailVerified: boolean; banned?: boolean | null } & Record<string, unknown>;
   }
 
   return {
@@ -139,20 +129,13 @@ export function createPasswordSignIn(auth: Auth, db: Db, logger: Logger, options
       const email = body.email as string;
       const password = body.password as string;
 
-      const found = await findUserWithPassword(ready, email);
-      if (!found?.passwordHash) {
-        // Better Auth hashes here so an unknown email costs what a wrong password does; as the
-        // sign-in endpoint, so that the password policy stays out of it (a short one would tell).
-        await asEndpoint("/sign-in/email", () => ctx.password.hash(password));
-        return { response: apiError(401, "INVALID_EMAIL_OR_PASSWORD"), userId: null };
-      }
-      const { user, passwordHash } = found;
-      // A wrong password gets the same answer in the same time whatever the account's state
-      // (ASVS 6.3.8): banned and unverified accounts used to go to Better Auth's full handler
-      // first, ~3 ms slower. Better Auth, too, checks the password before either state.
-      if (!(await ctx.password.verify({ hash: passwordHash, password }))) {
-        return { response: apiError(401, "INVALID_EMAIL_OR_PASSWORD"), userId: null };
-      }
+      // An unknown email, a social-only account and a wrong password: the same answer in the same
+      // time, whatever the account's state (ASVS 6.3.8; auth/credentials.ts). Banned and
+      // unverified accounts used to go to Better Auth's full handler first, ~3 ms slower. Better
+      // Auth, too, checks the password before either state.
+      const found = await credentials.verify(email, password);
+      if (!found.ok) return { response: apiError(401, "INVALID_EMAIL_OR_PASSWORD"), userId: null };
+      const user = shapedUser(ready, found.user);
       // The right password: Better Auth gives its 403s (and the fresh verification mail).
       if (user.banned) return null;
       if (ctx.options.emailAndPassword?.requireEmailVerification && !user.emailVerified) return null;
