@@ -76,12 +76,15 @@ export function createApp(s: Services) {
     if (err instanceof ApiError) return sendError(c, err);
     const status = (err as { status?: number }).status;
     if (status === 413) return c.json(errorBody("PAYLOAD_TOO_LARGE", "The request body is too large."), 413);
+    // The id in the log line and in the answer: a reader's report leads to the line.
+    const requestId = currentRequest()?.requestId;
+    if (requestId) c.header("X-Request-Id", requestId);
     if (isDatabaseUnavailable(err)) {
       // Fail closed and say so: the write was not acknowledged, the client may retry.
-      s.logger.warn({ err: { message: err.message, code: (err as { code?: unknown }).code }, path: c.req.path }, "database unavailable");
+      s.logger.warn({ err: { message: err.message, code: (err as { code?: unknown }).code }, path: c.req.path, requestId }, "database unavailable");
       return sendError(c, serviceUnavailable());
     }
-    s.logger.error({ err: { message: err.message, stack: err.stack }, path: c.req.path }, "unhandled error");
+    s.logger.error({ err: { message: err.message, stack: err.stack }, path: c.req.path, requestId }, "unhandled error");
     return c.json(errorBody("INTERNAL_ERROR", "Something went wrong on our side. Try again in a moment."), 500);
   });
   return app;

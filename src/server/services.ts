@@ -13,6 +13,7 @@ import { sessionRules, type SessionRules } from "./auth/better-auth/session.ts";
 import { createUserEvents, type UserEvents } from "./account/user-events.ts";
 import { createPasswordSignIn, type PasswordSignIn } from "./auth/better-auth/sign-in.ts";
 import { createCredentials, type Credentials } from "./auth/credentials.ts";
+import { createUnfinishedWork } from "./auth/plugins/unfinished-work.ts";
 import { createMailer, type Mailer } from "./email/send-email.ts";
 import { createMailOutbox, type MailOutbox } from "./email/mail-outbox.ts";
 import { createMaintenance, type MaintenanceReport } from "./maintenance/maintenance.ts";
@@ -119,7 +120,9 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     });
   for (const warning of config.warnings) logger.warn(warning);
 
-  const db = openDatabase(config.database);
+  // Better Auth's routes answer 503 for work they could not finish (auth/plugins/unfinished-work.ts).
+  const unfinished = createUnfinishedWork(logger);
+  const db = openDatabase(config.database, { onQueryError: unfinished.queryFailed });
   if (!overrides.skipMigrations) {
     const { applied } = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, "database migrated");
@@ -223,6 +226,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
   const anonymous = createAnonymousMerger({ db: db.kysely, logger, audit, userChanged: userEvents.changed });
   const auth = createAuth({
     anonymous,
+    unfinished,
     config,
     db,
     mailer,

@@ -4,7 +4,6 @@ import { z } from "zod";
 import type { Services } from "../services.ts";
 import { ApiError, defaultCode, errorBody } from "../http/errors.ts";
 import { currentRequest } from "../http/request-context.ts";
-import { serviceUnavailable } from "../db/unavailable.ts";
 import { RULES } from "../rate-limit/rules.ts";
 import type { RateRule } from "../rate-limit/rate-limiter.ts";
 import { containsUnsafeText, displayNameProblem, isUnsafeText, MAX_EMAIL_LENGTH } from "../http/text-input.ts";
@@ -127,20 +126,7 @@ export function authRoutes(s: Services) {
   /** Ours first; Better Auth's response is passed through with its errors given our shape. */
   async function forward(c: Context, request: Request = requestForBetterAuth(c)): Promise<Response> {
     const res = await s.auth.handler(request);
-    // A mail this answer promises was not written (auth.ts queueMail): not a success, and an
-    // account created without its verification mail is taken back (nothing half-made).
-    const context = currentRequest();
-    if (context?.mailNotQueued) {
-      if (context.createdUserId) {
-        const ctx = await s.auth.$context;
-        await ctx.internalAdapter.deleteUser(context.createdUserId).catch((err: unknown) => {
-          s.logger.error({ err: err instanceof Error ? err.message : String(err) }, "could not take back an account whose verification mail was not written");
-        });
-      }
-      throw serviceUnavailable();
-    }
     if (res.status < 400) return res;
-    if (currentRequest()?.databaseUnavailable) throw serviceUnavailable();
     const type = res.headers.get("content-type") ?? "";
     let body: Record<string, unknown> | null = null;
     if (type.includes("application/json")) body = (await res.clone().json().catch(() => null)) as Record<string, unknown> | null;

@@ -18,9 +18,9 @@ import {
   verifyEmailMessage,
 } from "../email/templates.ts";
 import { currentRequest } from "../http/request-context.ts";
-import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { hashPassword, verifyPassword } from "./password-hash.ts";
 import { passwordPolicyPlugin } from "./password-policy-plugin.ts";
+import type { UnfinishedWork } from "./plugins/unfinished-work.ts";
 import { sessionCapPlugin } from "./session-cap-plugin.ts";
 import { cachedAuthHandler } from "./better-auth/router.ts";
 import { verificationLinkClaims } from "./better-auth/verification.ts";
@@ -53,6 +53,8 @@ export interface AuthDeps {
   onEmailVerified(user: { id: string; email: string }): Promise<void>;
   /** Moves anonymous readers' chats into accounts (docs/decisions/007-anonymous-readers.md). */
   anonymous: AnonymousMerger;
+  /** Answers 503 for a route whose mail or database work did not happen (plugins/unfinished-work.ts). */
+  unfinished: UnfinishedWork;
 }
 
 const minutes = (seconds: number) => Math.round(seconds / 60);
@@ -78,13 +80,7 @@ export function createAuth(deps: AuthDeps) {
     database: { db: db.kysely, type: db.kind, transaction: true },
     logger: {
       // Better Auth's own log lines may carry emails; route them through pino at debug.
-      log: (level, message, ...args: unknown[]) => {
-        // Some routes catch a database error and answer with their own code (sign-up: 422
-        // FAILED_TO_CREATE_USER); they log it first, which is where we learn the cause.
-        if (level === "error" && args.some(isDatabaseUnavailable)) {
-          const request = currentRequest();
-          if (request) request.databaseUnavailable = true;
-        }
+      log: (level, message) => {
         const lvl = level === "error" ? "error" : level === "warn" ? "warn" : "debug";
         logger[lvl]({ component: "better-auth" }, message);
       },
@@ -215,8 +211,7 @@ export function createAuth(deps: AuthDeps) {
           // Every new account, by whatever path (ASVS 16.3.1); guests are not accounts of a person.
           async after(user, ctx) {
             if ((user as { isAnonymous?: boolean | null }).isAnonymous) return;
-            const request = currentRequest();
-            if (request) request.createdUserId = user.id;
+            deps.unfinished.userCreated(user.id);
             const path = ctx?.path ?? "";
             const provider = (ctx?.params as { id?: unknown } | undefined)?.id;
             const method = path === "/sign-up/email" ? "password" : path.startsWith("/callback/") && typeof provider === "string" ? provider : "other";
@@ -272,6 +267,7 @@ export function createAuth(deps: AuthDeps) {
         },
       }),
       eventsPlugin(deps),
+      deps.unfinished.plugin,
     ],
   } satisfies BetterAuthOptions;
 
@@ -285,8 +281,8 @@ export type Auth = ReturnType<typeof createAuth>;
 
 /**
  * A mail into the outbox. Better Auth swallows errors thrown by its mail callbacks and answers
- * 2xx anyway; a mail that could not be written must not be promised: the request is marked, and
- * the route answers 503 instead (auth-routes.ts `forward`).
+ * 2xx anyway; a mail that could not be written must not be promised: the route answers 503
+ * instead (plugins/unfinished-work.ts).
  */
 async function queueMail(deps: AuthDeps, msg: EmailMessage): Promise<void> {
   try {
@@ -294,8 +290,7 @@ async function queueMail(deps: AuthDeps, msg: EmailMessage): Promise<void> {
   } catch (err) {
     // A database error may quote the row it refused: no link or address reaches the log.
     deps.logger.error({ err: scrubErrorMessage(err instanceof Error ? err.message : String(err)), tag: msg.tag }, "mail could not be written to the outbox");
-    const request = currentRequest();
-    if (request) request.mailNotQueued = true;
+    deps.unfinished.mailNotQueued();
     throw err;
   }
 }

@@ -9,6 +9,7 @@ import {
   SqliteDriver,
   type DatabaseConnection,
   type Driver,
+  type LogEvent,
   type SqliteDatabase,
   type SqliteDialectConfig,
 } from "kysely";
@@ -82,8 +83,19 @@ export function withStatementCache(db: SQLite.Database, max = 256): SqliteDataba
   };
 }
 
+export interface DatabaseHooks {
+  /** Every query that fails, with its error (Kysely's error log): auth/plugins/unfinished-work.ts listens. */
+  onQueryError?(err: unknown): void;
+}
+
 /** Open the database named by the config: SQLite (WAL, busy timeout) or a PostgreSQL pool. */
-export function openDatabase(config: DatabaseConfig): Db {
+export function openDatabase(config: DatabaseConfig, hooks: DatabaseHooks = {}): Db {
+  const { onQueryError } = hooks;
+  const log = onQueryError
+    ? (event: LogEvent) => {
+        if (event.level === "error") onQueryError(event.error);
+      }
+    : undefined;
   if (config.kind === "sqlite") {
     if (config.file !== ":memory:") mkdirSync(path.dirname(path.resolve(config.file)), { recursive: true, mode: 0o700 });
     const sqlite = new SQLite(config.file);
@@ -92,7 +104,7 @@ export function openDatabase(config: DatabaseConfig): Db {
     sqlite.pragma("busy_timeout = 5000");
     sqlite.pragma("synchronous = NORMAL");
     sqlite.pragma("foreign_keys = ON");
-    const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+    const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }), log });
     return {
       kind: "sqlite",
       kysely,
@@ -109,7 +121,7 @@ export function openDatabase(config: DatabaseConfig): Db {
   // request awaiting something else): pg emits "error" on the client itself, and without a
   // listener that killed the process. Its next query fails instead (503), and the pool drops it.
   pool.on("connect", (client) => client.on("error", () => {}));
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
   return {
     kind: "postgres",
     kysely,

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { createClientIpResolver, limitKey } from "./client-ip.ts";
@@ -27,7 +28,13 @@ export function edge(trustedProxies: string[], ipv6LimitPrefix = 64): Middleware
       c.req.raw.headers.set(CLIENT_IP_HEADER, ip);
     }
     await requestContext.run(
-      { ip, limitKey: limitKey(ip, ipv6LimitPrefix), userAgent: c.req.header("user-agent") ?? null, path: c.req.path },
+      {
+        ip,
+        limitKey: limitKey(ip, ipv6LimitPrefix),
+        userAgent: c.req.header("user-agent") ?? null,
+        path: c.req.path,
+        requestId: randomUUID(),
+      },
       () => next(),
     );
   };

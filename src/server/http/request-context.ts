@@ -1,21 +1,18 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 
 /**
- * Per-request facts that code deep inside Better Auth callbacks needs but is not handed:
- * the client IP (from the socket or a trusted proxy) and the user agent.
+ * Per-request facts that code deep inside Better Auth callbacks needs but is not handed: the
+ * client IP (from the socket or a trusted proxy), the user agent, an id for the logs. Read-only:
+ * nothing signals through it (docs/decisions/012-request-context.md).
  */
 export interface RequestContext {
-  ip: string;
+  readonly ip: string;
   /** What per-IP limits count under: the IP, or its IPv6 network (client-ip.ts `limitKey`). */
-  limitKey: string;
-  userAgent: string | null;
-  path: string;
-  /** Better Auth caught (and logged) a database-unavailable error: its 4xx/5xx becomes our 503. */
-  databaseUnavailable?: boolean;
-  /** A mail of this request could not be written to the outbox (Better Auth swallowed it): 503. */
-  mailNotQueued?: boolean;
-  /** The account this request created (sign-up), undone if its verification mail was not written. */
-  createdUserId?: string;
+  readonly limitKey: string;
+  readonly userAgent: string | null;
+  readonly path: string;
+  /** Ours, random per request: in every log line about the request, and in a 5xx answer's X-Request-Id. */
+  readonly requestId: string;
 }
 
 export const requestContext = new AsyncLocalStorage<RequestContext>();
