@@ -1,5 +1,4 @@
-import { betterAuth, type BetterAuthOptions, type BetterAuthPlugin } from "better-auth";
-import { APIError, createAuthMiddleware, getSessionFromCtx } from "better-auth/api";
+import { betterAuth, type BetterAuthOptions } from "better-auth";
 import { admin, anonymous, jwt } from "better-auth/plugins";
 import type { AnonymousMerger } from "../chat/anonymous-merge.ts";
 import type { Logger } from "pino";
@@ -7,23 +6,20 @@ import type { AppConfig } from "../config/index.ts";
 import type { Db } from "../db/index.ts";
 import type { AuditLog } from "../audit/audit.ts";
 import type { MailOutbox } from "../email/mail-outbox.ts";
-import { scrubErrorMessage, type EmailMessage } from "../email/send-email.ts";
 import {
   accountExistsMessage,
   changeEmailMessage,
-  emailChangedNoticeMessage,
   deleteAccountMessage,
-  passwordChangedMessage,
   resetPasswordMessage,
   verifyEmailMessage,
 } from "../email/templates.ts";
-import { currentRequest } from "../http/request-context.ts";
 import { hashPassword, verifyPassword } from "./password-hash.ts";
-import { passwordPolicyPlugin } from "./password-policy-plugin.ts";
+import { passwordPolicyPlugin } from "./plugins/password-policy.ts";
 import type { UnfinishedWork } from "./plugins/unfinished-work.ts";
-import { sessionCapPlugin } from "./session-cap-plugin.ts";
+import { sessionCapPlugin } from "./plugins/session-cap.ts";
 import { cachedAuthHandler } from "./better-auth/router.ts";
-import { verificationLinkClaims } from "./better-auth/verification.ts";
+import { noticeEmailChange, notifyPasswordChanged, queueMail } from "./mail.ts";
+import { eventsPlugin, verifiedDuring } from "./plugins/events.ts";
 import { CLIENT_IP_HEADER } from "../http/client-ip-header.ts";
 import { accessTokenClaims, JWKS_GRACE_SECONDS } from "../tokens/access-token-claims.ts";
 
@@ -60,7 +56,7 @@ export interface AuthDeps {
 const minutes = (seconds: number) => Math.round(seconds / 60);
 
 export function createAuth(deps: AuthDeps) {
-  const { config, db, mailer, audit, logger } = deps;
+  const { config, db, audit, logger } = deps;
   const env = config.env;
 
   const socialProviders: BetterAuthOptions["socialProviders"] = {};
@@ -169,7 +165,7 @@ export function createAuth(deps: AuthDeps) {
         await deps.onEmailVerified(user);
         // Over HTTP the move waits for the end of /verify-email (eventsPlugin): deleting the anonymous
         // session now made Better Auth clear the new session cookie, signing the reader out.
-        if (request) verifiedInRequest.set(request, user.id);
+        if (request) verifiedDuring(request, user.id);
         else await deps.anonymous.onVerified(user.id);
       },
     },
@@ -278,158 +274,3 @@ export function createAuth(deps: AuthDeps) {
 }
 
 export type Auth = ReturnType<typeof createAuth>;
-
-/**
- * A mail into the outbox. Better Auth swallows errors thrown by its mail callbacks and answers
- * 2xx anyway; a mail that could not be written must not be promised: the route answers 503
- * instead (plugins/unfinished-work.ts).
- */
-async function queueMail(deps: AuthDeps, msg: EmailMessage): Promise<void> {
-  try {
-    await deps.mailer.enqueue(msg);
-  } catch (err) {
-    // A database error may quote the row it refused: no link or address reaches the log.
-    deps.logger.error({ err: scrubErrorMessage(err instanceof Error ? err.message : String(err)), tag: msg.tag }, "mail could not be written to the outbox");
-    deps.unfinished.mailNotQueued();
-    throw err;
-  }
-}
-
-/** "Your password was changed" (ASVS 6.3.7), with a way back if it was not the reader. */
-async function notifyPasswordChanged(deps: AuthDeps, user: { email: string; name: string }) {
-  await queueMail(deps, 
-    passwordChangedMessage({
-      to: user.email,
-      name: user.name,
-      when: new Date(),
-      ip: currentRequest()?.ip ?? null,
-      resetUrl: `${deps.config.baseURL}/forgot-password`,
-    }),
-  );
-}
-
-/**
- * A confirmed email change (Better Auth's /verify-email with `updateTo`) is a security event:
- * audit it and tell the previous address (ASVS 6.3.7).
- */
-async function noticeEmailChange(
-  deps: AuthDeps,
-  user: { id: string; email: string; name: string },
-  ctx: { path?: string; query?: Record<string, unknown> } | null | undefined,
-) {
-  if (ctx?.path !== "/verify-email" || typeof ctx.query?.token !== "string") return;
-  const claims = verificationLinkClaims(ctx.query.token);
-  const previous = claims?.email;
-  if (!claims?.updateTo || !previous || user.email !== claims.updateTo || previous === user.email) return;
-  await deps.audit.record({ type: "email_changed", userId: user.id });
-  await queueMail(deps, emailChangedNoticeMessage({ to: previous, name: user.name, newEmail: user.email }));
-}
-
-/** Accounts verified during a /verify-email request, whose anonymous readers move at its end. */
-const verifiedInRequest = new WeakMap<Request, string>();
-
-/**
- * Security events and side effects that hang off Better Auth's own routes:
- * audit lines, refresh-token revocation on sign-out everywhere, password-changed notices.
- */
-function eventsPlugin(deps: AuthDeps): BetterAuthPlugin {
-  const { audit, mailer, config } = deps;
-  const ok = (ctx: { context: { returned?: unknown } }) =>
-    !(ctx.context.returned instanceof APIError) && !(ctx.context.returned instanceof Error);
-  return {
-    id: "aibook-events",
-    hooks: {
-      before: [
-        {
-          matcher: (ctx: { path?: string }) => ctx.path === "/sign-out",
-          handler: createAuthMiddleware(async (ctx) => {
-            const session = await getSessionFromCtx(ctx).catch(() => null);
-            if (session) {
-              await audit.record({ type: "sign_out", userId: session.user.id });
-              deps.userChanged(session.user.id);
-            }
-          }),
-        },
-      ],
-      after: [
-        {
-          // Runs after the anonymous plugin's own hook (which links the anonymous session of this
-          // browser, if any): the waiting anonymous readers of the verified account move now.
-          matcher: (ctx: { path?: string }) => ctx.path === "/verify-email",
-          handler: createAuthMiddleware(async (ctx) => {
-            const userId = ctx.request ? verifiedInRequest.get(ctx.request) : undefined;
-            if (!userId) return;
-            verifiedInRequest.delete(ctx.request!);
-            try {
-              await deps.anonymous.onVerified(userId);
-            } catch (err) {
-              deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, "anonymous merge after verification failed; the retry job will finish it");
-            }
-          }),
-        },
-        {
-          // An anonymous reader signs up: their chats join the account once its email is verified,
-          // whichever browser or device opens the link.
-          matcher: (ctx: { path?: string }) => ctx.path === "/sign-up/email",
-          handler: createAuthMiddleware(async (ctx) => {
-            if (!ok(ctx)) return;
-            const session = await getSessionFromCtx(ctx, { disableRefresh: true }).catch(() => null);
-            if (!session?.user || !(session.user as { isAnonymous?: boolean }).isAnonymous) return;
-            const returned = ctx.context.returned as { user?: { id?: string } } | undefined;
-            const created = returned?.user?.id ? await ctx.context.internalAdapter.findUserById(returned.user.id) : null;
-            // The duplicate-email answer carries a made-up user: only a real new account is claimed.
-            if (created) await deps.anonymous.rememberSignUp(session.user.id, created.id);
-          }),
-        },
-        {
-          // Staff actions on another account: end its refresh tokens (and, for a password set by
-          // an admin, its sessions), drop cached state, and audit (ASVS 7.4.2, 8.3.2).
-          matcher: (ctx: { path?: string }) => ["/admin/set-user-password", "/admin/ban-user", "/admin/set-role"].includes(ctx.path ?? ""),
-          handler: createAuthMiddleware(async (ctx) => {
-            if (!ok(ctx)) return;
-            const body = (ctx.body ?? {}) as { userId?: unknown; role?: unknown };
-            if (typeof body.userId !== "string") return;
-            const actor = ctx.context.session?.user.id ?? null;
-            deps.userChanged(body.userId);
-            if (ctx.path === "/admin/set-role") {
-              await audit.record({ type: "role_changed", userId: body.userId, detail: { to: body.role, by: actor } });
-              return;
-            }
-            await deps.revokeRefreshTokens(body.userId, ctx.path === "/admin/ban-user" ? "banned" : "password_set_by_admin");
-            await deps.cutAccessTokens(body.userId);
-            if (ctx.path === "/admin/set-user-password") {
-              await ctx.context.internalAdapter.deleteUserSessions(body.userId);
-              await audit.record({ type: "password_changed", userId: body.userId, detail: { by: actor } });
-            }
-          }),
-        },
-        {
-          matcher: (ctx: { path?: string }) =>
-            ["/change-password", "/revoke-sessions", "/revoke-other-sessions", "/revoke-session"].includes(ctx.path ?? ""),
-          handler: createAuthMiddleware(async (ctx) => {
-            if (!ok(ctx)) return;
-            const session = ctx.context.session ?? (await getSessionFromCtx(ctx).catch(() => null));
-            const user = session?.user;
-            if (!user) return;
-            deps.userChanged(user.id);
-            if (ctx.path === "/change-password") {
-              const body = (ctx.body ?? {}) as { revokeOtherSessions?: boolean };
-              await audit.record({ type: "password_changed", userId: user.id, detail: { revokeOtherSessions: !!body.revokeOtherSessions } });
-              if (body.revokeOtherSessions) await deps.revokeRefreshTokens(user.id, "password_changed");
-              // Access tokens die with the old password either way; token clients refresh.
-              await deps.cutAccessTokens(user.id);
-              await notifyPasswordChanged(deps, user);
-            } else if (ctx.path === "/revoke-session") {
-              await audit.record({ type: "session_revoked", userId: user.id });
-            } else {
-              // Sign out everywhere ends the token families too (ASVS 7.4.1).
-              await deps.revokeRefreshTokens(user.id, "sign_out_everywhere");
-              await deps.cutAccessTokens(user.id);
-              await audit.record({ type: "sessions_revoked", userId: user.id, detail: { others: ctx.path === "/revoke-other-sessions" } });
-            }
-          }),
-        },
-      ],
-    },
-  };
-}

@@ -1,6 +1,6 @@
 import type { BetterAuthPlugin } from "better-auth";
 import { sql } from "kysely";
-import { cappedExpiry } from "../session-cap-plugin.ts";
+import { cappedExpiry } from "../plugins/session-cap.ts";
 import { z } from "zod";
 import type { Logger } from "pino";
 import type { Auth } from "../auth.ts";

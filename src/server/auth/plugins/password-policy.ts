@@ -1,8 +1,8 @@
 import { APIError } from "better-auth/api";
 import type { BetterAuthPlugin } from "better-auth";
-import { checkPasswordRules, type PasswordUserContext } from "../../shared/password-policy.ts";
-import { currentEndpoint, endpointUser, type EndpointContext } from "./better-auth/endpoint.ts";
-import { verificationIdentifier } from "./better-auth/verification.ts";
+import { checkPasswordRules, type PasswordUserContext } from "../../../shared/password-policy.ts";
+import { currentEndpoint, endpointUser, type EndpointContext } from "../better-auth/endpoint.ts";
+import { verificationIdentifier } from "../better-auth/verification.ts";
 
 /**
  * Applies our password policy (NIST SP 800-63B, ASVS 6.2) on EVERY path that sets a password,
