@@ -89,3 +89,19 @@ export function finishWhenDatabaseIsBack(store: Pick<ChatStore, "finishAnswer">,
     attempt(0);
   });
 }
+
+/**
+ * `recoverAnswers` of the services: this process's own orphans by age, and with `afterRestart`
+ * (once we hold the port) every answer of this instance's earlier processes.
+ */
+export function createAnswerRecovery(opts: { db: Kysely<Database>; logger: Logger; instance: string; self: string; orphanAfterMs: number }) {
+  return async (run: { afterRestart?: boolean } = {}): Promise<number> => {
+    const interrupted = await interruptOrphanedAnswers(opts.db, {
+      self: opts.self,
+      instance: run.afterRestart ? opts.instance : undefined,
+      olderThan: Date.now() - opts.orphanAfterMs,
+    });
+    if (interrupted) opts.logger.warn({ interrupted }, "answers left unfinished by a stopped process were marked interrupted");
+    return interrupted;
+  };
+}

@@ -181,3 +181,20 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): AnswerProv
     },
   };
 }
+
+/** The provider the configuration names: OpenAI-compatible with OPENAI_API_KEY, else the embedded one. */
+export function providerFromEnv(env: {
+  OPENAI_API_KEY?: string;
+  OPENAI_BASE_URL?: string;
+  OPENAI_MODEL?: string;
+  OPENAI_TIMEOUT_MS: number;
+}): AnswerProvider {
+  if (!env.OPENAI_API_KEY) return createEmbeddedProvider();
+  return createOpenAIProvider({
+    apiKey: env.OPENAI_API_KEY,
+    baseUrl: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1",
+    model: env.OPENAI_MODEL ?? "gpt-4o-mini",
+    firstByteTimeoutMs: env.OPENAI_TIMEOUT_MS,
+    totalTimeoutMs: Math.max(120_000, env.OPENAI_TIMEOUT_MS * 2),
+  });
+}

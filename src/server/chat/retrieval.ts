@@ -144,3 +144,15 @@ export function buildBookIndex(chapters: ChapterSource[]): BookIndex {
 export function citationOf(p: Passage): Citation {
   return { chapterSlug: p.chapterSlug, chapterTitle: p.chapterTitle, sectionId: p.sectionId, sectionTitle: p.sectionTitle, url: p.url };
 }
+
+/** The index the chat searches, rebuilt whenever the book is (re)loaded. */
+export function createLiveBookIndex(logger: { info(obj: object, msg: string): void }) {
+  let index = buildBookIndex([]);
+  return {
+    current: (): BookIndex => index,
+    rebuild(chapters: ChapterSource[]) {
+      index = buildBookIndex(chapters);
+      logger.info({ sections: index.size }, "book indexed for chat");
+    },
+  };
+}
