@@ -53,6 +53,19 @@ export interface OutgoingEmail extends EmailMessage {
   idempotencyKey?: string;
 }
 
+/** The nodemailer message of an outgoing mail, as the SMTP and outbox transports compose it. */
+export function nodemailerMessage(msg: OutgoingEmail) {
+  return {
+    from: msg.from,
+    to: msg.to,
+    subject: msg.subject,
+    text: msg.text,
+    html: msg.html,
+    // RFC 3834: out-of-office replies and the like must not answer it.
+    headers: { "Auto-Submitted": "auto-generated" },
+  };
+}
+
 export interface EmailTransport {
   name: "smtp" | "resend" | "outbox";
   send(msg: OutgoingEmail): Promise<SendResult>;

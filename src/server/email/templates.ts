@@ -161,13 +161,18 @@ function build(to: string, tag: EmailTag, l: Layout): EmailMessage {
 
 /* ---------------------------------------------------------------- messages */
 
-export function verifyEmailMessage(p: {
+/** A mail whose button is a link that expires (verification, reset, deletion). */
+interface ExpiringLinkMail {
   to: string;
   name: string;
   url: string;
   expiresInMinutes: number;
   appName?: string;
-}): EmailMessage {
+}
+
+const expiresIn = (p: ExpiringLinkMail) => plain(`This link expires in ${formatDuration(p.expiresInMinutes)}.`);
+
+export function verifyEmailMessage(p: ExpiringLinkMail): EmailMessage {
   const app = appNameOf(p.appName);
   return build(p.to, "verify-email", {
     appName: app,
@@ -177,19 +182,13 @@ export function verifyEmailMessage(p: {
     before: [plain(`Thanks for signing up for ${app}. Please confirm that this is your email address.`)],
     action: { label: "Verify email address", url: httpUrl(p.url) },
     after: [
-      plain(`This link expires in ${formatDuration(p.expiresInMinutes)}.`),
+      expiresIn(p),
       plain(`If you didn't sign up for ${app}, you can safely ignore this email.`),
     ],
   });
 }
 
-export function resetPasswordMessage(p: {
-  to: string;
-  name: string;
-  url: string;
-  expiresInMinutes: number;
-  appName?: string;
-}): EmailMessage {
+export function resetPasswordMessage(p: ExpiringLinkMail): EmailMessage {
   const app = appNameOf(p.appName);
   return build(p.to, "reset-password", {
     appName: app,
@@ -199,7 +198,7 @@ export function resetPasswordMessage(p: {
     before: [plain(`We received a request to reset the password for your ${app} account.`)],
     action: { label: "Choose a new password", url: httpUrl(p.url) },
     after: [
-      plain(`This link expires in ${formatDuration(p.expiresInMinutes)}.`),
+      expiresIn(p),
       plain("If you didn't ask to reset your password, you can ignore this email. Your password won't change."),
     ],
   });
@@ -300,13 +299,7 @@ export function accountExistsMessage(p: { to: string; name: string; signInUrl: s
   });
 }
 
-export function deleteAccountMessage(p: {
-  to: string;
-  name: string;
-  url: string;
-  expiresInMinutes: number;
-  appName?: string;
-}): EmailMessage {
+export function deleteAccountMessage(p: ExpiringLinkMail): EmailMessage {
   const app = appNameOf(p.appName);
   return build(p.to, "delete-account", {
     appName: app,
@@ -316,7 +309,7 @@ export function deleteAccountMessage(p: {
     before: [plain(`We received a request to permanently delete your ${app} account and its data. This can't be undone.`)],
     action: { label: "Delete my account", url: httpUrl(p.url) },
     after: [
-      plain(`This link expires in ${formatDuration(p.expiresInMinutes)}.`),
+      expiresIn(p),
       plain("If you didn't request this, ignore this email and your account will stay as it is. Consider changing your password."),
     ],
   });

@@ -10,7 +10,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createTransport } from "nodemailer";
 import type { Logger } from "pino";
-import { redactEmail, type EmailTransport, type OutgoingEmail, type SendResult } from "../send-email.ts";
+import { redactEmail, nodemailerMessage, type EmailTransport, type OutgoingEmail, type SendResult } from "../send-email.ts";
 
 export interface OutboxTransportOptions {
   dir: string;
@@ -33,14 +33,7 @@ export function createOutboxTransport(options: OutboxTransportOptions): EmailTra
     name: "outbox",
     async send(msg: OutgoingEmail): Promise<SendResult> {
       try {
-        const info = await composer.sendMail({
-          from: msg.from,
-          to: msg.to,
-          subject: msg.subject,
-          text: msg.text,
-          html: msg.html,
-          headers: { "Auto-Submitted": "auto-generated" },
-        });
+        const info = await composer.sendMail(nodemailerMessage(msg));
         const eml = Buffer.isBuffer(info.message) ? info.message : Buffer.from(String(info.message));
         // mode applies only to directories created here; an existing directory is left as is.
         await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -5,7 +5,7 @@
  * `?pool=false`); they override the defaults below.
  */
 import { createTransport } from "nodemailer";
-import type { EmailTransport, OutgoingEmail, SendResult } from "../send-email.ts";
+import { nodemailerMessage, type EmailTransport, type OutgoingEmail, type SendResult } from "../send-email.ts";
 
 export interface SmtpTransportOptions {
   url: string;
@@ -42,14 +42,7 @@ export function createSmtpTransport(options: SmtpTransportOptions): EmailTranspo
     name: "smtp",
     async send(msg: OutgoingEmail): Promise<SendResult> {
       try {
-        const info = await transporter.sendMail({
-          from: msg.from,
-          to: msg.to,
-          subject: msg.subject,
-          text: msg.text,
-          html: msg.html,
-          headers: { "Auto-Submitted": "auto-generated" },
-        });
+        const info = await transporter.sendMail(nodemailerMessage(msg));
         return { ok: true, id: String(info.messageId ?? "") };
       } catch (err) {
         const e = (err ?? {}) as SmtpError;
