@@ -7,7 +7,7 @@ import { edge } from "./http/edge.ts";
 import { crossSiteGuard } from "./http/cross-site.ts";
 import { currentRequest } from "./http/request-context.ts";
 import { RULES } from "./rate-limit/rules.ts";
-import { authRoutes } from "./auth/auth-routes.ts";
+import { authRoutes } from "./auth/routes/index.ts";
 import { tokenRoutes } from "./tokens/token-routes.ts";
 import { meRoutes } from "./account/me-routes.ts";
 import { healthRoutes } from "./health/health-routes.ts";

@@ -156,7 +156,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     audit,
     logger,
     async mayMailAddress(kind, email) {
-      // An explicit resend took this address's quota in its route (auth-routes.ts), answering 429 when used.
+      // An explicit resend took this address's quota in its route (auth/routes/sign-up.ts), answering 429 when used.
       if (currentEndpoint()?.path === "/send-verification-email") return true;
       return (await mailQuota.take(kind, email)).allowed;
     },

@@ -7,7 +7,7 @@ import { createTestInstance, type TestInstance } from "../support/instance.ts";
 
 /**
  * Over a real socket the request is @hono/node-server's, whose body we read straight from the
- * socket (auth-routes.ts) and whose size we judge by Content-Length or, when chunked, by
+ * socket (auth/routes/forward.ts) and whose size we judge by Content-Length or, when chunked, by
  * counting (app.ts). In-process tests build a Fetch Request and never take those paths.
  */
 describe("auth routes over a real socket", () => {

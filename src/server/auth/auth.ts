@@ -96,7 +96,7 @@ export function createAuth(deps: AuthDeps) {
       // No backgroundTasks: Better Auth awaits our mail callbacks, which only write the mail to the
       // outbox (a row, before the answer leaves, so a crash right after loses nothing); delivery
       // happens in the outbox's sender and never holds an answer. The reset request, whose
-      // timing would tell which accounts exist, is answered before any of it (auth-routes.ts).
+      // timing would tell which accounts exist, is answered before any of it (routes/password-reset.ts).
       // One query for a user and its accounts (sign-in) or a session and its user, instead of
       // one per table: Better Auth's Kysely adapter joins natively.
       database: { joins: true },
