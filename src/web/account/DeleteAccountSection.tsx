@@ -6,7 +6,7 @@ import { authCall } from "../auth/auth-call.ts";
 import { authClient } from "../auth/auth-client.ts";
 import { sessionStore, type SessionUser } from "../auth/session-store.ts";
 import { Dialog } from "../ui/Dialog.tsx";
-import { ErrorMessage, Spinner, StatusMessage } from "../ui/bits.tsx";
+import { ErrorMessage, StatusMessage, SubmitButton } from "../ui/bits.tsx";
 import { PasswordField, TextField } from "../ui/fields.tsx";
 
 export const ACCOUNT_DELETED_PATH = "/account-deleted";
@@ -105,10 +105,9 @@ function DeleteAccountDialog({ user, hasPassword, onClose }: { user: SessionUser
           )}
           <ErrorMessage>{error}</ErrorMessage>
           <div className="button-row">
-            <button type="submit" className="button button-danger" disabled={!confirmed || sending} aria-busy={sending || undefined}>
-              {sending && <Spinner />}
+            <SubmitButton busy={sending} variant="danger" disabled={!confirmed}>
               {hasPassword ? "Delete my account" : "Email me a confirmation link"}
-            </button>
+            </SubmitButton>
             <button type="button" className="button button-secondary" onClick={onClose}>
               Cancel
             </button>

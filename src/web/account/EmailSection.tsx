@@ -3,8 +3,8 @@ import { errorMessage } from "../api/error-messages.ts";
 import { authCall } from "../auth/auth-call.ts";
 import { authClient } from "../auth/auth-client.ts";
 import type { SessionUser } from "../auth/session-store.ts";
-import { ErrorMessage, Spinner, StatusMessage } from "../ui/bits.tsx";
-import { emailProblem, TextField } from "../ui/fields.tsx";
+import { ErrorMessage, StatusMessage, SubmitButton } from "../ui/bits.tsx";
+import { EmailField, emailProblem } from "../ui/fields.tsx";
 
 /** Change email: confirmed from the CURRENT address first (Better Auth change-email). */
 export function EmailSection({ user }: { user: SessionUser }) {
@@ -44,11 +44,8 @@ export function EmailSection({ user }: { user: SessionUser }) {
         {user.emailVerified ? " (verified)." : " (not verified yet)."}
       </p>
       <form noValidate onSubmit={(e) => void submit(e)}>
-        <TextField
+        <EmailField
           label="New email"
-          type="email"
-          autoComplete="email"
-          inputMode="email"
           value={newEmail}
           onChange={(e) => setNewEmail(e.target.value)}
           error={fieldError}
@@ -56,10 +53,9 @@ export function EmailSection({ user }: { user: SessionUser }) {
         />
         <ErrorMessage>{error}</ErrorMessage>
         <StatusMessage>{status}</StatusMessage>
-        <button type="submit" className="button button-primary" disabled={sending} aria-busy={sending || undefined}>
-          {sending && <Spinner />}
-          {sending ? "Sending…" : "Change email"}
-        </button>
+        <SubmitButton busy={sending} busyLabel="Sending…">
+          Change email
+        </SubmitButton>
       </form>
     </section>
   );

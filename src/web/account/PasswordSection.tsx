@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { ApiError } from "../api/api-error.ts";
 import { errorMessage, PASSWORD_CODES } from "../api/error-messages.ts";
@@ -6,9 +6,9 @@ import { authCall } from "../auth/auth-call.ts";
 import { authClient } from "../auth/auth-client.ts";
 import { useAuthConfig } from "../auth/auth-config.ts";
 import { sessionStore, type SessionUser } from "../auth/session-store.ts";
-import { PasswordStrength } from "../password/PasswordStrength.tsx";
+import { NewPasswordField } from "../password/NewPasswordField.tsx";
 import { newPasswordProblem } from "../password/policy.ts";
-import { ErrorMessage, Spinner, StatusMessage } from "../ui/bits.tsx";
+import { ErrorMessage, StatusMessage, SubmitButton } from "../ui/bits.tsx";
 import { PasswordField } from "../ui/fields.tsx";
 
 /** Change password (current one required); optionally signs out every other device. */
@@ -21,7 +21,6 @@ export function PasswordSection({ user, hasPassword, onChanged }: { user: Sessio
   const [saving, setSaving] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const meterId = `${useId()}-strength`;
 
   if (hasPassword === false) {
     return (
@@ -78,31 +77,27 @@ export function PasswordSection({ user, hasPassword, onChanged }: { user: Sessio
           error={errors.current}
           required
         />
-        <PasswordField
+        <NewPasswordField
           label="New password"
           toggleName="new password"
-          autoComplete="new-password"
           value={next}
-          onChange={(e) => {
-            setNext(e.target.value);
+          onValue={(value) => {
+            setNext(value);
             setErrors((x) => ({ ...x, next: null }));
           }}
           error={errors.next}
-          describedBy={meterId}
-          required
-        >
-          <PasswordStrength id={meterId} password={next} user={{ name: user.name, email: user.email }} minLength={passwordMinLength} suppressProblem={!!errors.next} />
-        </PasswordField>
+          minLength={passwordMinLength}
+          user={{ name: user.name, email: user.email }}
+        />
         <div className="checkbox">
           <input id="revoke-others" type="checkbox" checked={revokeOthers} onChange={(e) => setRevokeOthers(e.target.checked)} />
           <label htmlFor="revoke-others">Sign out other devices</label>
         </div>
         <ErrorMessage>{error}</ErrorMessage>
         <StatusMessage>{status}</StatusMessage>
-        <button type="submit" className="button button-primary" disabled={saving} aria-busy={saving || undefined}>
-          {saving && <Spinner />}
-          {saving ? "Changing…" : "Change password"}
-        </button>
+        <SubmitButton busy={saving} busyLabel="Changing…">
+          Change password
+        </SubmitButton>
       </form>
     </section>
   );

@@ -3,7 +3,7 @@ import { errorMessage } from "../api/error-messages.ts";
 import { authCall } from "../auth/auth-call.ts";
 import { authClient } from "../auth/auth-client.ts";
 import { sessionStore, type SessionUser } from "../auth/session-store.ts";
-import { ErrorMessage, Spinner, StatusMessage } from "../ui/bits.tsx";
+import { ErrorMessage, StatusMessage, SubmitButton } from "../ui/bits.tsx";
 import { TextField } from "../ui/fields.tsx";
 
 function avatarProblem(value: string): string | null {
@@ -69,10 +69,9 @@ export function ProfileSection({ user }: { user: SessionUser }) {
         </div>
         <ErrorMessage>{error}</ErrorMessage>
         <StatusMessage>{status}</StatusMessage>
-        <button type="submit" className="button button-primary" disabled={saving} aria-busy={saving || undefined}>
-          {saving && <Spinner />}
-          {saving ? "Saving…" : "Save profile"}
-        </button>
+        <SubmitButton busy={saving} busyLabel="Saving…">
+          Save profile
+        </SubmitButton>
       </form>
     </section>
   );

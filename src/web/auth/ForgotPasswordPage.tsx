@@ -1,8 +1,8 @@
 import { useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../api/api-error.ts";
 import { errorMessage } from "../api/error-messages.ts";
-import { ErrorMessage, Spinner, useDocumentTitle } from "../ui/bits.tsx";
-import { emailProblem, TextField } from "../ui/fields.tsx";
+import { ErrorMessage, SubmitButton, useDocumentTitle } from "../ui/bits.tsx";
+import { emailProblem, EmailField } from "../ui/fields.tsx";
 import { authCall } from "./auth-call.ts";
 import { authClient } from "./auth-client.ts";
 import { useAuthDialogs } from "./AuthDialogs.tsx";
@@ -67,11 +67,7 @@ export function ForgotPasswordPage() {
       <h1>Reset your password</h1>
       <p className="lead">Enter the email address of your account and we'll send you a link to choose a new password.</p>
       <form noValidate onSubmit={(e) => void submit(e)}>
-        <TextField
-          label="Email"
-          type="email"
-          autoComplete="email"
-          inputMode="email"
+        <EmailField
           value={email}
           onChange={(e) => setEmail(e.target.value)}
           error={fieldError}
@@ -79,10 +75,9 @@ export function ForgotPasswordPage() {
           required
         />
         <ErrorMessage>{error}</ErrorMessage>
-        <button type="submit" className="button button-primary" disabled={sending} aria-busy={sending || undefined}>
-          {sending && <Spinner />}
-          {sending ? "Sending…" : "Send reset link"}
-        </button>
+        <SubmitButton busy={sending} busyLabel="Sending…">
+          Send reset link
+        </SubmitButton>
       </form>
       <p>
         Remembered it?{" "}

@@ -1,10 +1,10 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../api/api-error.ts";
 import { errorMessage, PASSWORD_CODES } from "../api/error-messages.ts";
-import { PasswordStrength } from "../password/PasswordStrength.tsx";
+import { NewPasswordField } from "../password/NewPasswordField.tsx";
 import { newPasswordProblem } from "../password/policy.ts";
-import { ErrorMessage, Spinner } from "../ui/bits.tsx";
-import { emailProblem, PasswordField, TextField } from "../ui/fields.tsx";
+import { ErrorMessage, SubmitButton } from "../ui/bits.tsx";
+import { EmailField, PasswordField, TextField, emailProblem } from "../ui/fields.tsx";
 import { useAuthConfig } from "./auth-config.ts";
 import { useAuth } from "./AuthProvider.tsx";
 import { OAuthButtons } from "./OAuthButtons.tsx";
@@ -40,7 +40,6 @@ export function RegisterForm({ titleId, oauthCallbackURL, onRegistered, onSwitch
   const nameRef = useRef<HTMLInputElement>(null);
   const emailRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
-  const meterId = `${useId()}-strength`;
   useEffect(() => nameRef.current?.focus(), []);
 
   const show = (field: string) => submitted || touched[field];
@@ -97,12 +96,8 @@ export function RegisterForm({ titleId, oauthCallbackURL, onRegistered, onSwitch
           data-autofocus
           required
         />
-        <TextField
-          label="Email"
-          type="email"
+        <EmailField
           name="email"
-          autoComplete="email"
-          inputMode="email"
           value={email}
           onChange={(e) => setEmail(e.target.value)}
           onBlur={(e) => e.relatedTarget && email && setTouched((t) => ({ ...t, email: true }))}
@@ -111,27 +106,23 @@ export function RegisterForm({ titleId, oauthCallbackURL, onRegistered, onSwitch
           inputRef={emailRef}
           required
         />
-        <PasswordField
+        <NewPasswordField
           label="Password"
           name="new-password"
-          autoComplete="new-password"
           value={password}
-          onChange={(e) => {
-            setPassword(e.target.value);
+          onValue={(value) => {
+            setPassword(value);
             setPasswordError(null);
           }}
           error={passwordError}
-          describedBy={meterId}
+          minLength={passwordMinLength}
+          user={{ name, email }}
           inputRef={passwordRef}
-          required
-        >
-          <PasswordStrength id={meterId} password={password} user={{ name, email }} minLength={passwordMinLength} suppressProblem={!!passwordError} />
-        </PasswordField>
+        />
         {serverError && serverError.code !== "INVALID_EMAIL" && <ErrorMessage id={formErrorId}>{errorMessage(serverError)}</ErrorMessage>}
-        <button type="submit" className="button button-primary button-block" disabled={sending} aria-busy={sending || undefined}>
-          {sending && <Spinner />}
-          {sending ? "Creating account…" : "Create account"}
-        </button>
+        <SubmitButton busy={sending} block busyLabel="Creating account…">
+          Create account
+        </SubmitButton>
       </form>
       <p className="dialog-footer">
         Already have an account?{" "}

@@ -1,10 +1,10 @@
-import { useId, useRef, useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router";
 import { ApiError } from "../api/api-error.ts";
 import { errorMessage, PASSWORD_CODES } from "../api/error-messages.ts";
-import { PasswordStrength } from "../password/PasswordStrength.tsx";
+import { NewPasswordField } from "../password/NewPasswordField.tsx";
 import { newPasswordProblem } from "../password/policy.ts";
-import { ErrorMessage, Spinner, useDocumentTitle } from "../ui/bits.tsx";
+import { ErrorMessage, SubmitButton, useDocumentTitle } from "../ui/bits.tsx";
 import { PasswordField } from "../ui/fields.tsx";
 import { authCall } from "./auth-call.ts";
 import { authClient } from "./auth-client.ts";
@@ -28,7 +28,6 @@ export function ResetPasswordPage() {
   const [done, setDone] = useState(false);
   const passwordRef = useRef<HTMLInputElement>(null);
   const confirmRef = useRef<HTMLInputElement>(null);
-  const meterId = `${useId()}-strength`;
   const invalid = !token || !!linkError || tokenBad;
   useDocumentTitle(done ? "Password changed" : invalid ? "Reset link not valid" : "Choose a new password");
 
@@ -95,22 +94,18 @@ export function ResetPasswordPage() {
     <div className="page-content narrow">
       <h1>Choose a new password</h1>
       <form noValidate onSubmit={(e) => void submit(e)}>
-        <PasswordField
+        <NewPasswordField
           label="New password"
-          autoComplete="new-password"
           value={password}
-          onChange={(e) => {
-            setPassword(e.target.value);
+          onValue={(value) => {
+            setPassword(value);
             setPasswordError(null);
           }}
           error={passwordError}
-          describedBy={meterId}
+          minLength={passwordMinLength}
           inputRef={passwordRef}
           autoFocus
-          required
-        >
-          <PasswordStrength id={meterId} password={password} minLength={passwordMinLength} suppressProblem={!!passwordError} />
-        </PasswordField>
+        />
         <PasswordField
           label="Confirm new password"
           toggleName="password confirmation"
@@ -125,10 +120,9 @@ export function ResetPasswordPage() {
           required
         />
         <ErrorMessage>{error}</ErrorMessage>
-        <button type="submit" className="button button-primary" disabled={sending} aria-busy={sending || undefined}>
-          {sending && <Spinner />}
-          {sending ? "Saving…" : "Set new password"}
-        </button>
+        <SubmitButton busy={sending} busyLabel="Saving…">
+          Set new password
+        </SubmitButton>
       </form>
     </div>
   );

@@ -2,8 +2,8 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { ApiError } from "../api/api-error.ts";
 import { errorMessage } from "../api/error-messages.ts";
-import { ErrorMessage, Spinner } from "../ui/bits.tsx";
-import { emailProblem, PasswordField, TextField } from "../ui/fields.tsx";
+import { ErrorMessage, SubmitButton } from "../ui/bits.tsx";
+import { emailProblem, PasswordField, EmailField } from "../ui/fields.tsx";
 import { useAuth } from "./AuthProvider.tsx";
 import { startMailCooldown } from "./mail-cooldown.ts";
 import { OAuthButtons } from "./OAuthButtons.tsx";
@@ -64,12 +64,8 @@ export function SignInForm({ titleId, initialEmail = "", notice, oauthCallbackUR
       {notice && <p className="notice notice-info">{notice}</p>}
       <OAuthButtons callbackURL={oauthCallbackURL} />
       <form noValidate onSubmit={(e) => void submit(e)} aria-describedby={serverError ? formErrorId : undefined}>
-        <TextField
-          label="Email"
-          type="email"
+        <EmailField
           name="email"
-          autoComplete="email"
-          inputMode="email"
           value={email}
           onChange={(e) => setEmail(e.target.value)}
           onBlur={(e) => e.relatedTarget && email && setEmailTouched(true)}
@@ -108,10 +104,9 @@ export function SignInForm({ titleId, initialEmail = "", notice, oauthCallbackUR
             )}
           </ErrorMessage>
         )}
-        <button type="submit" className="button button-primary button-block" disabled={sending} aria-busy={sending || undefined}>
-          {sending && <Spinner />}
-          {sending ? "Signing in…" : "Sign in"}
-        </button>
+        <SubmitButton busy={sending} block busyLabel="Signing in…">
+          Sign in
+        </SubmitButton>
       </form>
       <p className="dialog-footer">
         New here?{" "}

@@ -12,6 +12,33 @@ export function Spinner() {
   return <span className="spinner" aria-hidden="true" />;
 }
 
+/**
+ * A form's submit button while its request is out: disabled, aria-busy, a spinner and the
+ * busy label ("Saving…"), so a second press cannot send twice.
+ */
+export function SubmitButton({
+  busy,
+  busyLabel,
+  children,
+  variant = "primary",
+  block = false,
+  disabled = false,
+}: {
+  busy: boolean;
+  busyLabel?: string;
+  children: ReactNode;
+  variant?: "primary" | "danger";
+  block?: boolean;
+  disabled?: boolean;
+}) {
+  return (
+    <button type="submit" className={`button button-${variant}${block ? " button-block" : ""}`} disabled={disabled || busy} aria-busy={busy || undefined}>
+      {busy && <Spinner />}
+      {busy && busyLabel ? busyLabel : children}
+    </button>
+  );
+}
+
 /** Inline error for a whole form or section. Announced at once (role=alert). */
 export function ErrorMessage({ id, children }: { id?: string; children: ReactNode }) {
   if (!children) return null;

@@ -48,6 +48,11 @@ export function TextField({ label, error, hint, describedBy: extra, inputRef, id
   );
 }
 
+/** An email input as every form wants it: the email keyboard, autofill, the right type. */
+export function EmailField({ label = "Email", ...props }: Omit<FieldProps, "label" | "type" | "autoComplete" | "inputMode"> & { label?: string }) {
+  return <TextField label={label} type="email" autoComplete="email" inputMode="email" {...props} />;
+}
+
 /** A password input with a Show/Hide toggle (a button with aria-pressed). */
 export function PasswordField({
   label,
