@@ -2,7 +2,7 @@ import { useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../api/api-error.ts";
 import { errorMessage } from "../api/error-messages.ts";
 import { ErrorMessage, SubmitButton, useDocumentTitle } from "../ui/bits.tsx";
-import { emailProblem, EmailField } from "../ui/fields.tsx";
+import { EmailField, emailProblem } from "../ui/fields.tsx";
 import { authCall } from "./auth-call.ts";
 import { authClient } from "./auth-client.ts";
 import { useAuthDialogs } from "./AuthDialogs.tsx";

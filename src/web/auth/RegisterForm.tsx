@@ -4,7 +4,7 @@ import { errorMessage, PASSWORD_CODES } from "../api/error-messages.ts";
 import { NewPasswordField } from "../password/NewPasswordField.tsx";
 import { newPasswordProblem } from "../password/policy.ts";
 import { ErrorMessage, SubmitButton } from "../ui/bits.tsx";
-import { EmailField, PasswordField, TextField, emailProblem } from "../ui/fields.tsx";
+import { EmailField, emailProblem, TextField } from "../ui/fields.tsx";
 import { useAuthConfig } from "./auth-config.ts";
 import { useAuth } from "./AuthProvider.tsx";
 import { OAuthButtons } from "./OAuthButtons.tsx";

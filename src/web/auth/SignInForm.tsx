@@ -3,7 +3,7 @@ import { Link } from "react-router";
 import { ApiError } from "../api/api-error.ts";
 import { errorMessage } from "../api/error-messages.ts";
 import { ErrorMessage, SubmitButton } from "../ui/bits.tsx";
-import { emailProblem, PasswordField, EmailField } from "../ui/fields.tsx";
+import { EmailField, emailProblem, PasswordField } from "../ui/fields.tsx";
 import { useAuth } from "./AuthProvider.tsx";
 import { startMailCooldown } from "./mail-cooldown.ts";
 import { OAuthButtons } from "./OAuthButtons.tsx";
