@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { Services } from "../services.ts";
-import { jsonBody } from "../http/validate.ts";
+import { jsonBody } from "../http/body.ts";
 import { ApiError } from "../http/errors.ts";
 import { preferencesPatchSchema, type Preferences } from "../../shared/preferences.ts";
 import { preferencesReader, updatePreferences } from "./preferences.ts";

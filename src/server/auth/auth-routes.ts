@@ -7,8 +7,8 @@ import { currentRequest } from "../http/request-context.ts";
 import { serviceUnavailable } from "../db/unavailable.ts";
 import { RULES } from "../rate-limit/rules.ts";
 import type { RateRule } from "../rate-limit/rate-limiter.ts";
-import { containsUnsafeText, displayNameProblem, isUnsafeText, MAX_EMAIL_LENGTH } from "../http/text-input.ts";
-import { unsafeTextError } from "../http/validate.ts";
+import { displayNameProblem, isUnsafeText, MAX_EMAIL_LENGTH } from "../http/text-input.ts";
+import { readBody, requestWithBody as requestForBetterAuth, unsafeTextError } from "../http/body.ts";
 import { verifyPassword } from "./password-hash.ts";
 import { decodeJwt } from "jose";
 import { createLinkBinding } from "./link-binding.ts";
@@ -23,52 +23,11 @@ import { VERIFY_EMAIL_TTL_SECONDS } from "./auth.ts";
 const emailBody = z.object({ email: z.string().max(320) }).loose();
 
 /**
- * Bodies read, per request. The auth middleware reads each POST body once, straight from the
- * socket (@hono/node-server reads `text()` without building web streams; a `clone()` built two
- * and a tee), and the routes reuse it; Better Auth gets a request rebuilt from the same text.
+ * The JSON object of a POST, or null when it has no body: read once per request by the one body
+ * reader (http/body.ts), which gives Better Auth a request rebuilt from the same text.
  */
-const bodies = new WeakMap<Request, { text: string; json: Record<string, unknown> | null }>();
-
 async function readJson(c: Context): Promise<Record<string, unknown> | null> {
-  const request = c.req.raw;
-  let read = bodies.get(request);
-  if (!read) {
-    const text = await request.text();
-    read = { text, json: null };
-    bodies.set(request, read); // before parsing: a refused body is still not readable twice
-    read.json = parseJson(c, text);
-  }
-  return read.json;
-}
-
-/** The request as Better Auth must see it: with its body, when we have already read it. */
-function requestForBetterAuth(c: Context): Request {
-  const read = bodies.get(c.req.raw);
-  if (!read) return c.req.raw;
-  const headers = new Headers(c.req.raw.headers);
-  headers.delete("content-length");
-  return new Request(c.req.url, { method: c.req.method, headers, body: read.text });
-}
-
-function parseJson(c: Context, text: string): Record<string, unknown> | null {
-  if (text.trim() === "") return null;
-  // Exactly the media type Better Auth parses as JSON (case-insensitive). Anything else with a
-  // body is refused: a form-encoded or "Application/JSON" sign-in used to slip past the
-  // per-account throttle, since only our JSON reading found the email.
-  if (!/^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
-    throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new ApiError(400, "INVALID_JSON", "The request body is not valid JSON.");
-  }
-  if (!value || typeof value !== "object" || Array.isArray(value)) {
-    throw new ApiError(400, "INVALID_BODY", "The request body must be a JSON object.");
-  }
-  if (containsUnsafeText(value)) throw unsafeTextError();
-  return value as Record<string, unknown>;
+  return ((await readBody(c, { optional: true, object: true })) ?? null) as Record<string, unknown> | null;
 }
 
 /** Field checks Better Auth does not make, on every JSON body it receives through us. */

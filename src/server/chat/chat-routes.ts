@@ -5,7 +5,7 @@ import type { Services } from "../services.ts";
 import { isDatabaseUnavailable, serviceUnavailable } from "../db/unavailable.ts";
 import { ApiError } from "../http/errors.ts";
 import { currentRequest } from "../http/request-context.ts";
-import { jsonBody } from "../http/validate.ts";
+import { jsonBody } from "../http/body.ts";
 import { hasVisibleText } from "../http/text-input.ts";
 import { finishWhenDatabaseIsBack, type AnswerFinal } from "./answer-recovery.ts";
 import type { ChatStore } from "./chat-store.ts";
