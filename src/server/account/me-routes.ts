@@ -2,13 +2,14 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { Services } from "../services.ts";
 import { jsonBody } from "../http/body.ts";
+import type { CallerEnv } from "../http/env.ts";
 import { ApiError } from "../http/errors.ts";
 import { preferencesPatchSchema, type Preferences } from "../../shared/preferences.ts";
 import { preferencesReader, updatePreferences } from "./preferences.ts";
 
 /** The caller's own profile, preferences and security activity (cookie or bearer). */
 export function meRoutes(s: Services) {
-  const app = new Hono();
+  const app = new Hono<CallerEnv>();
   app.use("*", s.callers.requireCaller());
   const preferences = preferencesReader(s.db);
   s.userEvents.subscribe(preferences.forget);

@@ -6,6 +6,7 @@ import { isDatabaseUnavailable, serviceUnavailable } from "../db/unavailable.ts"
 import { ApiError } from "../http/errors.ts";
 import { currentRequest } from "../http/request-context.ts";
 import { jsonBody } from "../http/body.ts";
+import type { CallerEnv } from "../http/env.ts";
 import { hasVisibleText } from "../http/text-input.ts";
 import { finishWhenDatabaseIsBack, type AnswerFinal } from "./answer-recovery.ts";
 import type { ChatStore } from "./chat-store.ts";
@@ -45,12 +46,12 @@ const chatTitle = z
 const notFound = () => new ApiError(404, "CHAT_NOT_FOUND", "No such chat.");
 
 export function chatRoutes(s: Services, deps: ChatDeps) {
-  const app = new Hono();
+  const app = new Hono<CallerEnv>();
   const { store } = deps;
   const rules = chatRules(deps.limits);
   app.use("*", s.callers.requireCaller());
 
-  async function ownedChat(c: Context) {
+  async function ownedChat(c: Context<CallerEnv>) {
     const id = idParam.safeParse(c.req.param("id"));
     if (!id.success) throw notFound();
     const chat = await store.find(c.get("caller").userId, id.data);
@@ -59,7 +60,7 @@ export function chatRoutes(s: Services, deps: ChatDeps) {
   }
 
   /** Per reader and per IP a minute, and a daily quota (smaller for guests): rate-limit/rules.ts `chatRules`. */
-  async function takeQuota(c: Context) {
+  async function takeQuota(c: Context<CallerEnv>) {
     const caller = c.get("caller");
     const guest = Boolean(caller.user.isAnonymous);
     const checks: [RateRule, string][] = [];
@@ -124,7 +125,7 @@ export function chatRoutes(s: Services, deps: ChatDeps) {
 
   const messageBody = z.object({ content: z.string() }).strict();
 
-  async function answer(c: Context, chatId: string, question: string, assistantId: string, before: number, userMessage?: unknown) {
+  async function answer(c: Context<CallerEnv>, chatId: string, question: string, assistantId: string, before: number, userMessage?: unknown) {
     const passages = deps.index().search(question, 4);
     const citations = passages.map(citationOf);
     // The database went away mid-answer. Left "streaming", the answer could never be retried
