@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema.ts";
 import type { Citation } from "./retrieval.ts";
+import { DEFAULT_CHAT_TITLE, MESSAGES_PAGE } from "../../shared/api/chat.ts";
 
 /** Chats and messages, always scoped to their owner: another user's chat simply does not exist. */
-export const DEFAULT_CHAT_TITLE = "New chat";
 
 export interface ChatView {
   id: string;
@@ -40,9 +40,6 @@ export function toMessageView(row: Database["message"]): MessageView {
   }
   return { id: row.id, role: row.role, content: row.content, citations, status: row.status, errorCode: row.error_code, createdAt: iso(row.created_at) };
 }
-
-/** Messages in one page of a chat: the latest ones when it is opened, then earlier pages on request. */
-export const MESSAGES_PAGE = 50;
 
 /** Cursor = the last row's (updated_at, id) for chats, the first row's (created_at, id) for messages; opaque to clients. */
 export function encodeCursor(updatedAt: number, id: string): string {

@@ -1,5 +1,5 @@
-import { Hono, type Context } from "hono";
-import { z } from "zod";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { Services } from "../services.ts";
 import { currentRequest } from "../http/request-context.ts";
 import { RULES } from "../rate-limit/rules.ts";
@@ -8,17 +8,14 @@ import { accessTokenClaims } from "./access-token-claims.ts";
 import { isBannedNow } from "../auth/ban.ts";
 import { ApiError } from "../http/errors.ts";
 import { readBody } from "../http/body.ts";
+import { errorResponse, errorResponses, jsonResponse, route } from "../http/route.ts";
+import { oauthErrorSchema, revokeRequestSchema, revokeResponseSchema, tokenRequestSchema, tokenResponseSchema } from "../../shared/api/tokens.ts";
 
 /**
  * The token API for everything that is not our browser (mobile, CLI, other services),
  * OAuth 2.0 shaped: RFC 6749 §4.3 (password) and §6 (refresh), errors as §5.2, revocation
  * as RFC 7009. Access tokens are Better Auth JWTs (EdDSA, JWKS at /api/auth/jwks).
  */
-const tokenRequest = z.discriminatedUnion("grant_type", [
-  z.object({ grant_type: z.literal("password"), email: z.string().min(1).max(320), password: z.string().min(1).max(1024) }),
-  z.object({ grant_type: z.literal("refresh_token"), refresh_token: z.string().min(1).max(512) }),
-]);
-
 type OAuthError = "invalid_request" | "invalid_grant" | "unsupported_grant_type" | "access_denied";
 
 /** RFC 6749 §5.2 body, plus our usual { code, message } so every client can read it. */
@@ -37,8 +34,44 @@ async function readGrant(c: Context): Promise<unknown> {
   }
 }
 
+/** The body of both routes: JSON, or a form as RFC 6749 §4.3 has it. */
+const jsonOrForm = (schema: typeof tokenRequestSchema | typeof revokeRequestSchema) => ({
+  required: true,
+  content: { "application/json": { schema }, "application/x-www-form-urlencoded": { schema } },
+});
+
+const postToken = createRoute({
+  method: "post",
+  path: "/token",
+  summary: "Obtain tokens (password grant) or refresh them (refresh_token grant)",
+  description:
+    "Refresh tokens rotate on every use. Presenting a rotated token again within the grace window (10 s) returns the family's current token; after it, the whole family is revoked.",
+  security: [],
+  request: { body: jsonOrForm(tokenRequestSchema) },
+  responses: {
+    200: jsonResponse(tokenResponseSchema, "Tokens (Cache-Control: no-store)"),
+    400: errorResponse(400, "invalid_request, unsupported_grant_type, or invalid_grant (the same for an unknown email and a wrong password)", oauthErrorSchema),
+    403: errorResponse(403, "EMAIL_NOT_VERIFIED or BANNED_USER (only after a correct password)", oauthErrorSchema),
+    429: errorResponse(429, "Too many attempts: RATE_LIMITED per IP, or TOO_MANY_ATTEMPTS (error too_many_attempts) per account; see Retry-After"),
+    ...errorResponses(503),
+  },
+});
+
+const postRevoke = createRoute({
+  method: "post",
+  path: "/revoke",
+  summary: "Revoke a refresh token and its whole family (RFC 7009)",
+  security: [],
+  request: { body: jsonOrForm(revokeRequestSchema) },
+  responses: {
+    200: jsonResponse(revokeResponseSchema, "Always, whether or not the token was known"),
+    400: errorResponse(400, "invalid_request: token is required", oauthErrorSchema),
+    ...errorResponses(429, 503),
+  },
+});
+
 export function tokenRoutes(s: Services) {
-  const app = new Hono();
+  const app = new OpenAPIHono();
   const ttl = s.config.env.ACCESS_TOKEN_TTL_SECONDS;
 
   async function mintAccessToken(userId: string): Promise<string> {
@@ -60,7 +93,7 @@ export function tokenRoutes(s: Services) {
     });
   }
 
-  app.post("/token", async (c) => {
+  route(app, postToken, async (c) => {
     const ip = currentRequest()!.limitKey;
     const raw = await readGrant(c);
     const grant = (raw as { grant_type?: unknown } | null)?.grant_type;
@@ -68,7 +101,7 @@ export function tokenRoutes(s: Services) {
       if (typeof grant === "string") throw oauthError(400, "unsupported_grant_type", "grant_type must be password or refresh_token.", "UNSUPPORTED_GRANT_TYPE");
       throw oauthError(400, "invalid_request", "grant_type is required.", "INVALID_REQUEST");
     }
-    const parsed = tokenRequest.safeParse(raw);
+    const parsed = tokenRequestSchema.safeParse(raw);
     if (!parsed.success) throw oauthError(400, "invalid_request", "The request is missing a field or has one of the wrong type.", "INVALID_REQUEST");
     const body = parsed.data;
     const meta = { ip: currentRequest()!.ip, userAgent: currentRequest()?.userAgent };
@@ -124,13 +157,11 @@ export function tokenRoutes(s: Services) {
     return tokenResponse(c, await mintAccessToken(user.id), refresh);
   });
 
-  app.post("/revoke", async (c) => {
+  route(app, postRevoke, async (c) => {
     await s.limits.consume(RULES.tokenRefresh, currentRequest()!.limitKey);
-    const raw = (await readGrant(c)) as { token?: unknown } | null;
-    if (!raw || typeof raw.token !== "string" || raw.token.length > 512) {
-      throw oauthError(400, "invalid_request", "token is required.", "INVALID_REQUEST");
-    }
-    const revoked = await s.refreshTokens.revoke(raw.token);
+    const body = revokeRequestSchema.safeParse(await readGrant(c));
+    if (!body.success) throw oauthError(400, "invalid_request", "token is required.", "INVALID_REQUEST");
+    const revoked = await s.refreshTokens.revoke(body.data.token);
     if (revoked) await s.audit.record({ type: "token_revoked", userId: revoked.userId });
     // RFC 7009 §2.2: 200 whether or not the token was known.
     c.header("Cache-Control", "no-store");
