@@ -8,8 +8,6 @@ import { isoTime } from "./errors.ts";
  */
 export const MESSAGES_PAGE = 50;
 export const MAX_MESSAGES_PAGE = 200;
-/** The title the server gives a chat until its first question names it. */
-export const DEFAULT_CHAT_TITLE = "New chat";
 
 const chatId = z.string().min(1).max(64);
 export const chatParams = z.object({ id: chatId });
