@@ -60,7 +60,7 @@ describe("the OpenAPI document", () => {
     expect(doc.openapi).toBe("3.1.0");
   });
 
-  it("says what today's hand-written document said: security schemes, the Error schema, Retry-After, the answer stream", async () => {
+  it("says what the hand-written document it replaced said: security schemes, the Error schema, Retry-After, the answer stream", async () => {
     const doc = (await t.client().get("/api/v1/openapi.json")).json;
     expect(doc.components.securitySchemes).toEqual({
       bearer: expect.objectContaining({ type: "http", scheme: "bearer" }),
