@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Services } from "./services.ts";
 import { ApiError, errorBody, sendError } from "./http/errors.ts";
 import { isDatabaseUnavailable, serviceUnavailable } from "./db/unavailable.ts";
@@ -11,7 +11,8 @@ import { authRoutes } from "./auth/routes/index.ts";
 import { tokenRoutes } from "./tokens/token-routes.ts";
 import { meRoutes } from "./account/me-routes.ts";
 import { healthRoutes } from "./health/health-routes.ts";
-import { openApiDocument } from "./openapi.ts";
+import { getOpenApiDocument, openApiDocument } from "./openapi.ts";
+import { route } from "./http/route.ts";
 import { chatRoutes } from "./chat/chat-routes.ts";
 import { bookRoutes } from "./book/book-routes.ts";
 import { assetPolicy, bookAssetRoutes } from "./book/asset-routes.ts";
@@ -24,7 +25,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 /** The whole HTTP surface: Better Auth at /api/auth/*, our API at /api/v1/*, health checks, the book and the web app. */
 export function createApp(s: Services) {
-  const app = new Hono();
+  // OpenAPIHono: each sub-app's route declarations are gathered here, for the document (openapi.ts).
+  const app = new OpenAPIHono();
   app.use("*", edge(s.config.env.TRUSTED_PROXIES, s.config.env.IPV6_RATE_LIMIT_PREFIX));
   // Before securityHeaders, so its SVG-only CSP is what leaves the server for book images.
   app.use("/book-assets/*", assetPolicy());
@@ -65,7 +67,8 @@ export function createApp(s: Services) {
       },
     }),
   );
-  app.get("/api/v1/openapi.json", (c) => c.json(openApiDocument(s.config.baseURL)));
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  route(app, getOpenApiDocument, (c) => c.json((document ??= openApiDocument(app, s.config.baseURL))));
 
   app.route("/book-assets", bookAssetRoutes(s.book.current));
   // Last: the React app and its client-side routes, for whatever the API did not answer.

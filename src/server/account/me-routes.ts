@@ -1,19 +1,52 @@
-import { Hono } from "hono";
-import { z } from "zod";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Services } from "../services.ts";
-import { jsonBody } from "../http/validate.ts";
+import { jsonBody } from "../http/body.ts";
+import type { CallerEnv } from "../http/env.ts";
 import { ApiError } from "../http/errors.ts";
-import { preferencesPatchSchema, type Preferences } from "../../shared/preferences.ts";
+import { errorResponses, jsonResponse, route } from "../http/route.ts";
+import type { Preferences } from "../../shared/preferences.ts";
+import { meSchema, preferences as preferencesSchema, preferencesPatch, securityEventsPageSchema, securityEventsQuery } from "../../shared/api/me.ts";
 import { preferencesReader, updatePreferences } from "./preferences.ts";
+
+const getMe = createRoute({
+  method: "get",
+  path: "/",
+  summary: "The caller's profile, role and preferences",
+  responses: { 200: jsonResponse(meSchema, "Profile"), ...errorResponses(401, 503) },
+});
+
+const getPreferences = createRoute({
+  method: "get",
+  path: "/preferences",
+  summary: "The caller's preferences",
+  responses: { 200: jsonResponse(preferencesSchema, "Preferences"), ...errorResponses(401, 503) },
+});
+
+const patchPreferences = createRoute({
+  method: "patch",
+  path: "/preferences",
+  summary: "Change some preferences",
+  request: { body: { required: true, content: { "application/json": { schema: preferencesPatch } } } },
+  responses: { 200: jsonResponse(preferencesSchema, "Preferences after the change"), ...errorResponses(400, 401, 503) },
+});
+
+const getSecurityEvents = createRoute({
+  method: "get",
+  path: "/security-events",
+  summary: "The caller's own security events, newest first",
+  description: "A page runs longer than `limit` only when more events than that share one millisecond; `nextBefore` is null on the last page.",
+  request: { query: securityEventsQuery },
+  responses: { 200: jsonResponse(securityEventsPageSchema, "A page of events"), ...errorResponses(400, 401, 503) },
+});
 
 /** The caller's own profile, preferences and security activity (cookie or bearer). */
 export function meRoutes(s: Services) {
-  const app = new Hono();
+  const app = new OpenAPIHono<CallerEnv>();
   app.use("*", s.callers.requireCaller());
   const preferences = preferencesReader(s.db);
   s.userEvents.subscribe(preferences.forget);
 
-  app.get("/", (c): Response | Promise<Response> => {
+  route(app, getMe, (c): Response | Promise<Response> => {
     const { user, via } = c.get("caller");
     const body = (prefs: Preferences): Response => c.json({ ...user, preferences: prefs, authenticatedVia: via });
     // Cached preferences (nearly every call): answered without a promise.
@@ -21,10 +54,10 @@ export function meRoutes(s: Services) {
     return prefs instanceof Promise ? prefs.then(body) : body(prefs);
   });
 
-  app.get("/preferences", async (c) => c.json(await preferences.read(c.get("caller").userId)));
+  route(app, getPreferences, async (c) => c.json(await preferences.read(c.get("caller").userId)));
 
-  app.patch("/preferences", async (c) => {
-    const patch = await jsonBody(c, preferencesPatchSchema);
+  route(app, patchPreferences, async (c) => {
+    const patch = await jsonBody(c, preferencesPatch);
     const userId = c.get("caller").userId;
     try {
       return c.json(await updatePreferences(s.db.kysely, userId, patch));
@@ -33,12 +66,8 @@ export function meRoutes(s: Services) {
     }
   });
 
-  const eventsQuery = z.object({
-    limit: z.coerce.number().int().min(1).max(100).default(50),
-    before: z.coerce.number().int().positive().optional(),
-  });
-  app.get("/security-events", async (c) => {
-    const q = eventsQuery.safeParse(c.req.query());
+  route(app, getSecurityEvents, async (c) => {
+    const q = securityEventsQuery.safeParse(c.req.query());
     // A bad cursor or limit used to be ignored silently (200 with defaults).
     if (!q.success) throw new ApiError(400, "VALIDATION_FAILED", "limit must be an integer from 1 to 100 and before a positive integer.");
     const { limit, before } = q.data;

@@ -4,6 +4,7 @@ import type { Database } from "../db/schema.ts";
 import { CLIENT_IP_HEADER } from "../http/client-ip-header.ts";
 import { ApiError } from "../http/errors.ts";
 import { currentRequest } from "../http/request-context.ts";
+import type { CallerEnv } from "../http/env.ts";
 import type { AccessTokenVerifier } from "../tokens/access-token-verifier.ts";
 import type { UserEvents } from "../account/user-events.ts";
 import type { Auth } from "./auth.ts";
@@ -41,12 +42,6 @@ export interface CallerUser {
   createdAt: string;
   /** An anonymous reader (Better Auth's anonymous plugin): can chat, has no email or password. */
   isAnonymous: boolean;
-}
-
-declare module "hono" {
-  interface ContextVariableMap {
-    caller: Caller;
-  }
 }
 
 interface CachedSession {
@@ -292,7 +287,7 @@ export function createCallerResolver(options: CallerResolverOptions) {
     return next();
   }
 
-  function requireCaller(): MiddlewareHandler {
+  function requireCaller(): MiddlewareHandler<CallerEnv> {
     // Not async: a cached caller goes straight on, without a promise of its own.
     return function requireCallerMiddleware(c, next) {
       const caller = resolveNow(c);

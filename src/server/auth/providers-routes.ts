@@ -1,5 +1,15 @@
-import { Hono } from "hono";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Auth } from "./auth.ts";
+import { authProvidersSchema } from "../../shared/api/providers.ts";
+import { jsonResponse, route } from "../http/route.ts";
+
+const getProviders = createRoute({
+  method: "get",
+  path: "/providers",
+  summary: "Social sign-in providers configured on this server, and the password minimum",
+  security: [],
+  responses: { 200: jsonResponse(authProvidersSchema, "Providers") },
+});
 
 /**
  * GET /api/v1/auth/providers → `{ providers: ["github", ...], passwordMinLength }`: the social
@@ -8,8 +18,8 @@ import type { Auth } from "./auth.ts";
  * server enforces, so the shared meter applies the same rule.
  */
 export function providersRoutes(auth: Auth, passwordMinLength: number) {
-  const app = new Hono();
+  const app = new OpenAPIHono();
   const body = { providers: Object.keys(auth.options.socialProviders ?? {}).sort(), passwordMinLength };
-  app.get("/providers", (c) => c.json(body));
+  route(app, getProviders, (c) => c.json(body));
   return app;
 }

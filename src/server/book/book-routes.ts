@@ -1,27 +1,45 @@
-import { Hono } from "hono";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { ApiError } from "../http/errors.ts";
+import { errorResponse, jsonResponse, route } from "../http/route.ts";
+import { bookSchema, chapterParams, chapterSchema } from "../../shared/api/book.ts";
 import { chapterSummary, neighbours, type Book } from "./book.ts";
-import { CHAPTER_SLUG } from "./slug.ts";
 
 /**
  * /api/v1/book — the table of contents and the chapters, public (no sign-in needed to read).
  * Rate limited by the /api/v1 limit in app.ts. Slugs are looked up in memory, never on disk.
  */
+const getBook = createRoute({
+  method: "get",
+  path: "/",
+  summary: "The book: title, description and chapters in reading order",
+  security: [],
+  responses: { 200: jsonResponse(bookSchema, "Book") },
+});
+
+const getChapter = createRoute({
+  method: "get",
+  path: "/chapters/{slug}",
+  summary: "One chapter as sanitised HTML with its headings and neighbours",
+  security: [],
+  request: { params: chapterParams },
+  responses: { 200: jsonResponse(chapterSchema, "Chapter"), 404: errorResponse(404, "CHAPTER_NOT_FOUND") },
+});
+
 const notFound = () => new ApiError(404, "CHAPTER_NOT_FOUND", "There is no chapter with this name in the book.");
 
 export function bookRoutes(book: () => Book) {
-  const app = new Hono();
+  const app = new OpenAPIHono();
 
-  app.get("/", (c) => {
+  route(app, getBook, (c) => {
     const b = book();
     return c.json({ title: b.title, description: b.description, chapters: b.chapters.map(chapterSummary) });
   });
 
-  app.get("/chapters/:slug", (c) => {
-    const slug = c.req.param("slug");
-    if (!CHAPTER_SLUG.test(slug)) throw notFound();
+  route(app, getChapter, (c) => {
+    const params = chapterParams.safeParse(c.req.param());
+    if (!params.success) throw notFound();
     const b = book();
-    const chapter = b.find(slug);
+    const chapter = b.find(params.data.slug);
     if (!chapter) throw notFound();
     return c.json({
       slug: chapter.slug,

@@ -1,11 +1,9 @@
 /**
  * Names for chapters and headings. Chapter slugs are URL path segments (`/read/<slug>`), so
- * they are plain ASCII `a-z0-9-`; heading ids follow github-slugger (what Docusaurus and GitHub
- * produce), so `other.md#some-heading` links written for those sites keep working here.
+ * they are plain ASCII `a-z0-9-` (what the route takes: CHAPTER_SLUG in src/shared/api/book.ts);
+ * heading ids follow github-slugger (what Docusaurus and GitHub produce), so
+ * `other.md#some-heading` links written for those sites keep working here.
  */
-
-/** A chapter slug: `a-z0-9-`, at most 100 characters. The route refuses anything else. */
-export const CHAPTER_SLUG = /^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$/;
 
 const NUMERIC_PREFIX = /^(\d+)[-_. ]+(?=.)/;
 

@@ -1,23 +1,33 @@
-import { Hono, type Context } from "hono";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { z } from "zod";
 import type { Services } from "../services.ts";
 import { isDatabaseUnavailable, serviceUnavailable } from "../db/unavailable.ts";
 import { ApiError } from "../http/errors.ts";
 import { currentRequest } from "../http/request-context.ts";
-import { jsonBody } from "../http/validate.ts";
-import { hasVisibleText } from "../http/text-input.ts";
+import { jsonBody } from "../http/body.ts";
+import type { CallerEnv } from "../http/env.ts";
+import { errorResponse, errorResponses, jsonResponse, route } from "../http/route.ts";
+import { hasVisibleText } from "../../shared/text.ts";
+import {
+  answerFailedSchema,
+  answerSchema,
+  answerStreamSchema,
+  chatListQuery,
+  chatMessagesQuery,
+  chatPageSchema,
+  chatParams,
+  chatSchema,
+  chatWithMessagesSchema,
+  createChatBody,
+  MAX_MESSAGES_PAGE,
+  messageParams,
+  questionBody,
+  renameChatBody,
+} from "../../shared/api/chat.ts";
 import { finishWhenDatabaseIsBack, type AnswerFinal } from "./answer-recovery.ts";
 import type { ChatStore } from "./chat-store.ts";
-import { decodeCursor, MESSAGES_PAGE, toChatView } from "./chat-store.ts";
-
-const MAX_MESSAGES_PAGE = 200;
-// Built once: a zod schema per request cost a quarter of the chat list's CPU (bench --scale).
-const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20), cursor: z.string().max(200).optional() });
-const messagesQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(MAX_MESSAGES_PAGE).default(MESSAGES_PAGE),
-  before: z.string().max(200).optional(),
-});
+import { decodeCursor, toChatView } from "./chat-store.ts";
 import { citationOf, type BookIndex } from "./retrieval.ts";
 import { ProviderError, type AnswerProvider } from "./providers.ts";
 import { chatRules } from "../rate-limit/rules.ts";
@@ -34,24 +44,98 @@ export interface ChatDeps {
   limits: { perMinute: number; anonymousPerDay: number; userPerDay: number; maxChars: number };
 }
 
-const idParam = z.string().min(1).max(64);
-/** A title shows something (not only spaces or invisible characters) and fits the sidebar. */
-const chatTitle = z
-  .string()
-  .trim()
-  .max(120)
-  .refine(hasVisibleText, "Enter a title with at least one visible character.")
-  .refine((t) => !/[\p{Cc}\u2028\u2029]/u.test(t), "Titles cannot contain control characters.");
+const chatNotFound = errorResponse(404, "CHAT_NOT_FOUND: no such chat, or another reader's");
+
+const postChat = createRoute({
+  method: "post",
+  path: "/",
+  summary: "Start a chat (anonymous readers too: sign in with POST /api/auth/sign-in/anonymous first)",
+  request: { body: { required: false, content: { "application/json": { schema: createChatBody } } } },
+  responses: { 201: jsonResponse(chatSchema, "The new chat"), ...errorResponses(400, 401, 503) },
+});
+
+const listChats = createRoute({
+  method: "get",
+  path: "/",
+  summary: "The caller's chats, most recently active first",
+  request: { query: chatListQuery },
+  responses: { 200: jsonResponse(chatPageSchema, "A page of chats"), ...errorResponses(400, 401, 503) },
+});
+
+const getChat = createRoute({
+  method: "get",
+  path: "/{id}",
+  summary: "A chat with its latest messages (another reader's chat is 404)",
+  description:
+    "`messages` are the chat's latest `limit` (default 50) messages, oldest first; `earlierCursor`, when not null, passed as `before` gives the page before them.",
+  request: { params: chatParams, query: chatMessagesQuery },
+  responses: { 200: jsonResponse(chatWithMessagesSchema, "The chat and a page of its messages"), ...errorResponses(400, 401, 503), 404: chatNotFound },
+});
+
+const renameChat = createRoute({
+  method: "patch",
+  path: "/{id}",
+  summary: "Rename a chat",
+  request: { params: chatParams, body: { required: true, content: { "application/json": { schema: renameChatBody } } } },
+  responses: { 200: jsonResponse(chatSchema, "The renamed chat"), ...errorResponses(400, 401, 503), 404: chatNotFound },
+});
+
+const deleteChat = createRoute({
+  method: "delete",
+  path: "/{id}",
+  summary: "Delete a chat and its messages",
+  request: { params: chatParams },
+  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 503), 404: chatNotFound },
+});
+
+/** Both ways an answer comes, and what stops one before it starts. */
+const answerResponses = {
+  200: {
+    description: "The answer: server-sent events, or one JSON body with `Accept: application/json`",
+    content: { "text/event-stream": { schema: answerStreamSchema }, "application/json": { schema: answerSchema } },
+  },
+  ...errorResponses(401, 503),
+  429: errorResponse(429, "RATE_LIMITED (per reader and per IP a minute) or CHAT_QUOTA_EXCEEDED (a day; `anonymous` says whether a guest asked); see Retry-After"),
+  502: jsonResponse(answerFailedSchema, "With `Accept: application/json`: the provider failed; the failed answer is stored and can be retried"),
+};
+
+const askQuestion = createRoute({
+  method: "post",
+  path: "/{id}/messages",
+  summary: "Ask a question; the answer streams as server-sent events",
+  description:
+    "The reader's message is stored before the model is asked. Events: `message` (the stored question), `token` ({text}) repeatedly, then `done` ({assistantMessage}) or `error` ({code, message, assistantMessage}). With `Accept: application/json` the whole answer comes as one JSON body (502 with a code when the provider fails). A failed or interrupted answer is stored with its status and can be retried.",
+  request: { params: chatParams, body: { required: true, content: { "application/json": { schema: questionBody } } } },
+  responses: {
+    ...answerResponses,
+    400: errorResponse(400, "VALIDATION_FAILED, MESSAGE_EMPTY, or MESSAGE_TOO_LONG (with `maxChars`)"),
+    404: chatNotFound,
+  },
+});
+
+const retryAnswer = createRoute({
+  method: "post",
+  path: "/{id}/messages/{messageId}/retry",
+  summary: "Answer again in place of a failed or interrupted answer",
+  description: "The answer comes as for a question, without the `message` event.",
+  request: { params: messageParams },
+  responses: {
+    ...answerResponses,
+    404: errorResponse(404, "CHAT_NOT_FOUND or MESSAGE_NOT_FOUND"),
+    409: errorResponse(409, "NOTHING_TO_RETRY: only a failed or interrupted answer can be retried"),
+  },
+});
+
 const notFound = () => new ApiError(404, "CHAT_NOT_FOUND", "No such chat.");
 
 export function chatRoutes(s: Services, deps: ChatDeps) {
-  const app = new Hono();
+  const app = new OpenAPIHono<CallerEnv>();
   const { store } = deps;
   const rules = chatRules(deps.limits);
   app.use("*", s.callers.requireCaller());
 
-  async function ownedChat(c: Context) {
-    const id = idParam.safeParse(c.req.param("id"));
+  async function ownedChat(c: Context<CallerEnv>) {
+    const id = chatParams.shape.id.safeParse(c.req.param("id"));
     if (!id.success) throw notFound();
     const chat = await store.find(c.get("caller").userId, id.data);
     if (!chat) throw notFound();
@@ -59,7 +143,7 @@ export function chatRoutes(s: Services, deps: ChatDeps) {
   }
 
   /** Per reader and per IP a minute, and a daily quota (smaller for guests): rate-limit/rules.ts `chatRules`. */
-  async function takeQuota(c: Context) {
+  async function takeQuota(c: Context<CallerEnv>) {
     const caller = c.get("caller");
     const guest = Boolean(caller.user.isAnonymous);
     const checks: [RateRule, string][] = [];
@@ -84,14 +168,14 @@ export function chatRoutes(s: Services, deps: ChatDeps) {
     }
   }
 
-  app.post("/", async (c) => {
-    const body = c.req.header("content-length") === "0" || !c.req.header("content-type") ? {} : await jsonBody(c, z.object({ title: chatTitle.optional() }).strict());
+  route(app, postChat, async (c) => {
+    const body = c.req.header("content-length") === "0" || !c.req.header("content-type") ? {} : await jsonBody(c, createChatBody);
     const chat = await store.create(c.get("caller").userId, body.title);
     return c.json(chat, 201);
   });
 
-  app.get("/", async (c) => {
-    const q = listQuery.safeParse(c.req.query());
+  route(app, listChats, async (c) => {
+    const q = chatListQuery.safeParse(c.req.query());
     if (!q.success) throw new ApiError(400, "VALIDATION_FAILED", "limit must be 1..100 and cursor a value from nextCursor.");
     const cursor = q.data.cursor ? decodeCursor(q.data.cursor) : null;
     if (q.data.cursor && !cursor) throw new ApiError(400, "INVALID_CURSOR", "cursor must be a value from nextCursor.");
@@ -99,8 +183,8 @@ export function chatRoutes(s: Services, deps: ChatDeps) {
   });
 
   // The latest MESSAGES_PAGE messages; `before=<earlierCursor>` pages back through a long chat.
-  app.get("/:id", async (c) => {
-    const q = messagesQuery.safeParse(c.req.query());
+  route(app, getChat, async (c) => {
+    const q = chatMessagesQuery.safeParse(c.req.query());
     if (!q.success) throw new ApiError(400, "VALIDATION_FAILED", `limit must be 1..${MAX_MESSAGES_PAGE} and before a value from earlierCursor.`);
     const before = q.data.before ? decodeCursor(q.data.before) : null;
     if (q.data.before && !before) throw new ApiError(400, "INVALID_CURSOR", "before must be a value from earlierCursor.");
@@ -108,23 +192,21 @@ export function chatRoutes(s: Services, deps: ChatDeps) {
     return c.json({ ...toChatView(chat), ...(await store.messages(chat.id, { limit: q.data.limit, before })) });
   });
 
-  app.patch("/:id", async (c) => {
+  route(app, renameChat, async (c) => {
     const chat = await ownedChat(c);
-    const { title } = await jsonBody(c, z.object({ title: chatTitle }).strict());
+    const { title } = await jsonBody(c, renameChatBody);
     await store.rename(c.get("caller").userId, chat.id, title);
     const updated = await store.find(c.get("caller").userId, chat.id);
     return c.json(toChatView(updated!));
   });
 
-  app.delete("/:id", async (c) => {
+  route(app, deleteChat, async (c) => {
     const chat = await ownedChat(c);
     await store.remove(c.get("caller").userId, chat.id);
     return c.body(null, 204);
   });
 
-  const messageBody = z.object({ content: z.string() }).strict();
-
-  async function answer(c: Context, chatId: string, question: string, assistantId: string, before: number, userMessage?: unknown) {
+  async function answer(c: Context<CallerEnv>, chatId: string, question: string, assistantId: string, before: number, userMessage?: unknown) {
     const passages = deps.index().search(question, 4);
     const citations = passages.map(citationOf);
     // The database went away mid-answer. Left "streaming", the answer could never be retried
@@ -191,9 +273,9 @@ export function chatRoutes(s: Services, deps: ChatDeps) {
     });
   }
 
-  app.post("/:id/messages", async (c) => {
+  route(app, askQuestion, async (c) => {
     const chat = await ownedChat(c);
-    const { content } = await jsonBody(c, messageBody);
+    const { content } = await jsonBody(c, questionBody);
     const question = content.trim();
     if (!hasVisibleText(question)) throw new ApiError(400, "MESSAGE_EMPTY", "Write a question first.");
     if ([...question].length > deps.limits.maxChars) {
@@ -206,9 +288,9 @@ export function chatRoutes(s: Services, deps: ChatDeps) {
     return answer(c, chat.id, question, assistantId, Date.parse(userMessage.createdAt), userMessage);
   });
 
-  app.post("/:id/messages/:messageId/retry", async (c) => {
+  route(app, retryAnswer, async (c) => {
     const chat = await ownedChat(c);
-    const messageId = idParam.safeParse(c.req.param("messageId"));
+    const messageId = messageParams.shape.messageId.safeParse(c.req.param("messageId"));
     if (!messageId.success) throw new ApiError(404, "MESSAGE_NOT_FOUND", "No such message.");
     await takeQuota(c);
     const restarted = await store.restartAnswer(chat.id, messageId.data);

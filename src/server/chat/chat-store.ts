@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema.ts";
 import type { Citation } from "./retrieval.ts";
+import { MESSAGES_PAGE } from "../../shared/api/chat.ts";
+import { DEFAULT_CHAT_TITLE, titleFromQuestion } from "../../shared/chat.ts";
 
 /** Chats and messages, always scoped to their owner: another user's chat simply does not exist. */
-export const DEFAULT_CHAT_TITLE = "New chat";
 
 export interface ChatView {
   id: string;
@@ -40,9 +41,6 @@ export function toMessageView(row: Database["message"]): MessageView {
   }
   return { id: row.id, role: row.role, content: row.content, citations, status: row.status, errorCode: row.error_code, createdAt: iso(row.created_at) };
 }
-
-/** Messages in one page of a chat: the latest ones when it is opened, then earlier pages on request. */
-export const MESSAGES_PAGE = 50;
 
 /** Cursor = the last row's (updated_at, id) for chats, the first row's (created_at, id) for messages; opaque to clients. */
 export function encodeCursor(updatedAt: number, id: string): string {
@@ -133,7 +131,7 @@ export function createChatStore(db: Kysely<Database>, clock: () => number = () =
     const assistant = { id: randomUUID(), chat_id: chat.id, role: "assistant" as const, content: "", citations: null, status: "streaming", error_code: null, created_at: t + 1, stream_owner: streamOwner };
     await db.transaction().execute(async (trx) => {
       await trx.insertInto("message").values([userMsg, assistant]).execute();
-      const title = chat.title === DEFAULT_CHAT_TITLE ? content.replace(/\s+/g, " ").trim().slice(0, 60) : chat.title;
+      const title = chat.title === DEFAULT_CHAT_TITLE ? titleFromQuestion(content) : chat.title;
       await trx.updateTable("chat").set({ updated_at: t, title }).where("id", "=", chat.id).execute();
     });
     return { userMessage: toMessageView(userMsg), assistantId: assistant.id };

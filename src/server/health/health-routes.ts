@@ -1,12 +1,30 @@
-import { Hono } from "hono";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { sql } from "kysely";
 import type { Services } from "../services.ts";
+import { healthSchema, notReadySchema, readySchema } from "../../shared/api/health.ts";
+import { jsonResponse, route } from "../http/route.ts";
+
+const getHealth = createRoute({
+  method: "get",
+  path: "/health",
+  summary: "Liveness",
+  security: [],
+  responses: { 200: jsonResponse(healthSchema, "The process answers") },
+});
+
+const getReady = createRoute({
+  method: "get",
+  path: "/ready",
+  summary: "Readiness (database reachable)",
+  security: [],
+  responses: { 200: jsonResponse(readySchema, "Ready"), 503: jsonResponse(notReadySchema, "NOT_READY: the database is not reachable") },
+});
 
 /** Liveness (`/health`: the process answers) and readiness (`/ready`: the database does too). */
 export function healthRoutes(s: Services) {
-  const app = new Hono();
-  app.get("/health", (c) => c.json({ status: "ok" }));
-  app.get("/ready", async (c) => {
+  const app = new OpenAPIHono();
+  route(app, getHealth, (c) => c.json({ status: "ok" }));
+  route(app, getReady, async (c) => {
     try {
       await sql`select 1`.execute(s.db.kysely);
       return c.json({ status: "ready", database: s.db.kind });

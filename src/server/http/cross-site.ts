@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "./errors.ts";
+import { isJsonMediaType } from "./body.ts";
 
 /**
  * CSRF defence for our own state-changing routes (ASVS 3.5.1), as Better Auth's routes already
@@ -28,7 +29,7 @@ export function crossSiteGuard(trustedOrigins: readonly string[]): MiddlewareHan
     // On the wire a request has a body only with a Content-Length or a Transfer-Encoding (RFC 9112 §6.3).
     const length = c.req.header("content-length");
     const hasBody = (length !== undefined && length !== "0") || c.req.header("transfer-encoding") !== undefined;
-    if (hasBody && !/^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
+    if (hasBody && !isJsonMediaType(c.req.header("content-type"))) {
       throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
     }
     return next();

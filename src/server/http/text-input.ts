@@ -9,6 +9,8 @@
  *   and no bidirectional overrides/isolates (which let "Bob‮exe.txt" pose as another name).
  */
 
+import { hasVisibleText } from "../../shared/text.ts";
+
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** True when `s` holds NUL or an unpaired surrogate. */
@@ -43,18 +45,12 @@ export const MAX_EMAIL_LENGTH = 254;
 export const MAX_NAME_LENGTH = 100;
 
 const FORBIDDEN_IN_NAME = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
-const INVISIBLE = /[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{M}]/gu;
-
-/** True when `text` shows something: not only spaces, marks, joiners or direction controls. */
-export function hasVisibleText(text: string): boolean {
-  return text.replace(INVISIBLE, "") !== "";
-}
 
 /** null when `name` is acceptable as a display name, else a message saying why not. */
 export function displayNameProblem(name: string): string | null {
   const trimmed = name.trim();
   if ([...trimmed].length > MAX_NAME_LENGTH) return `Names can be at most ${MAX_NAME_LENGTH} characters long.`;
   if (FORBIDDEN_IN_NAME.test(trimmed)) return "Names cannot contain control or text-direction characters.";
-  if (trimmed.replace(INVISIBLE, "") === "") return "Enter a name with at least one visible character.";
+  if (!hasVisibleText(trimmed)) return "Enter a name with at least one visible character.";
   return null;
 }

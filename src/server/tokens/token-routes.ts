@@ -1,23 +1,20 @@
-import { Hono, type Context } from "hono";
-import { z } from "zod";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { Services } from "../services.ts";
 import { currentRequest } from "../http/request-context.ts";
 import { RULES } from "../rate-limit/rules.ts";
 import { accessTokenClaims } from "./access-token-claims.ts";
 import { isBannedNow } from "../auth/ban.ts";
 import { ApiError } from "../http/errors.ts";
-import { containsUnsafeText } from "../http/text-input.ts";
+import { readBody } from "../http/body.ts";
+import { errorResponse, errorResponses, jsonResponse, route } from "../http/route.ts";
+import { oauthErrorSchema, revokeRequestSchema, revokeResponseSchema, tokenRequestSchema, tokenResponseSchema } from "../../shared/api/tokens.ts";
 
 /**
  * The token API for everything that is not our browser (mobile, CLI, other services),
  * OAuth 2.0 shaped: RFC 6749 §4.3 (password) and §6 (refresh), errors as §5.2, revocation
  * as RFC 7009. Access tokens are Better Auth JWTs (EdDSA, JWKS at /api/auth/jwks).
  */
-const tokenRequest = z.discriminatedUnion("grant_type", [
-  z.object({ grant_type: z.literal("password"), email: z.string().min(1).max(320), password: z.string().min(1).max(1024) }),
-  z.object({ grant_type: z.literal("refresh_token"), refresh_token: z.string().min(1).max(512) }),
-]);
-
 type OAuthError = "invalid_request" | "invalid_grant" | "unsupported_grant_type" | "access_denied";
 
 /** RFC 6749 §5.2 body, plus our usual { code, message } so every client can read it. */
@@ -25,26 +22,55 @@ function oauthError(status: 400 | 401 | 403 | 429, error: OAuthError | string, d
   return new ApiError(status, code, description, { error, error_description: description }, headers);
 }
 
-async function readBody(c: Context): Promise<unknown> {
-  const type = c.req.header("content-type") ?? "";
-  const text = await c.req.text();
-  let value: unknown;
-  if (type.includes("application/x-www-form-urlencoded")) value = Object.fromEntries(new URLSearchParams(text));
-  else if (!type.includes("json")) throw oauthError(400, "invalid_request", "Send the body as application/json.", "INVALID_REQUEST");
-  else {
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw oauthError(400, "invalid_request", "The request body is not valid JSON.", "INVALID_JSON");
-    }
+/** The grant, JSON or a form (RFC 6749 §4.3), by the one body reader; its refusals in the §5.2 shape. */
+async function readGrant(c: Context): Promise<unknown> {
+  try {
+    return await readBody(c, { form: true });
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    // Every malformed request is 400 invalid_request here, an unsupported content type too.
+    throw oauthError(400, "invalid_request", err.message, err.status === 415 ? "INVALID_REQUEST" : err.code);
   }
-  // NUL in the email reached the user lookup: a 500 on PostgreSQL.
-  if (containsUnsafeText(value)) throw oauthError(400, "invalid_request", "The request contains characters that are not allowed.", "INVALID_CHARACTERS");
-  return value;
 }
 
+/** The body of both routes: JSON, or a form as RFC 6749 §4.3 has it. */
+const jsonOrForm = (schema: typeof tokenRequestSchema | typeof revokeRequestSchema) => ({
+  required: true,
+  content: { "application/json": { schema }, "application/x-www-form-urlencoded": { schema } },
+});
+
+const postToken = createRoute({
+  method: "post",
+  path: "/token",
+  summary: "Obtain tokens (password grant) or refresh them (refresh_token grant)",
+  description:
+    "Refresh tokens rotate on every use. Presenting a rotated token again within the grace window (10 s) returns the family's current token; after it, the whole family is revoked.",
+  security: [],
+  request: { body: jsonOrForm(tokenRequestSchema) },
+  responses: {
+    200: jsonResponse(tokenResponseSchema, "Tokens (Cache-Control: no-store)"),
+    400: errorResponse(400, "invalid_request, unsupported_grant_type, or invalid_grant (the same for an unknown email and a wrong password)", oauthErrorSchema),
+    403: errorResponse(403, "EMAIL_NOT_VERIFIED or BANNED_USER (only after a correct password)", oauthErrorSchema),
+    429: errorResponse(429, "Too many attempts: RATE_LIMITED per IP, or TOO_MANY_ATTEMPTS (error too_many_attempts) per account; see Retry-After"),
+    ...errorResponses(503),
+  },
+});
+
+const postRevoke = createRoute({
+  method: "post",
+  path: "/revoke",
+  summary: "Revoke a refresh token and its whole family (RFC 7009)",
+  security: [],
+  request: { body: jsonOrForm(revokeRequestSchema) },
+  responses: {
+    200: jsonResponse(revokeResponseSchema, "Always, whether or not the token was known"),
+    400: errorResponse(400, "invalid_request: token is required", oauthErrorSchema),
+    ...errorResponses(429, 503),
+  },
+});
+
 export function tokenRoutes(s: Services) {
-  const app = new Hono();
+  const app = new OpenAPIHono();
   const ttl = s.config.env.ACCESS_TOKEN_TTL_SECONDS;
 
   async function mintAccessToken(userId: string): Promise<string> {
@@ -66,15 +92,15 @@ export function tokenRoutes(s: Services) {
     });
   }
 
-  app.post("/token", async (c) => {
+  route(app, postToken, async (c) => {
     const ip = currentRequest()!.limitKey;
-    const raw = await readBody(c);
+    const raw = await readGrant(c);
     const grant = (raw as { grant_type?: unknown } | null)?.grant_type;
     if (grant !== "password" && grant !== "refresh_token") {
       if (typeof grant === "string") throw oauthError(400, "unsupported_grant_type", "grant_type must be password or refresh_token.", "UNSUPPORTED_GRANT_TYPE");
       throw oauthError(400, "invalid_request", "grant_type is required.", "INVALID_REQUEST");
     }
-    const parsed = tokenRequest.safeParse(raw);
+    const parsed = tokenRequestSchema.safeParse(raw);
     if (!parsed.success) throw oauthError(400, "invalid_request", "The request is missing a field or has one of the wrong type.", "INVALID_REQUEST");
     const body = parsed.data;
     const meta = { ip: currentRequest()!.ip, userAgent: currentRequest()?.userAgent };
@@ -125,13 +151,11 @@ export function tokenRoutes(s: Services) {
     return tokenResponse(c, await mintAccessToken(user.id), refresh);
   });
 
-  app.post("/revoke", async (c) => {
+  route(app, postRevoke, async (c) => {
     await s.limits.consume(RULES.tokenRefresh, currentRequest()!.limitKey);
-    const raw = (await readBody(c)) as { token?: unknown } | null;
-    if (!raw || typeof raw.token !== "string" || raw.token.length > 512) {
-      throw oauthError(400, "invalid_request", "token is required.", "INVALID_REQUEST");
-    }
-    const revoked = await s.refreshTokens.revoke(raw.token);
+    const body = revokeRequestSchema.safeParse(await readGrant(c));
+    if (!body.success) throw oauthError(400, "invalid_request", "token is required.", "INVALID_REQUEST");
+    const revoked = await s.refreshTokens.revoke(body.data.token);
     if (revoked) await s.audit.record({ type: "token_revoked", userId: revoked.userId });
     // RFC 7009 §2.2: 200 whether or not the token was known.
     c.header("Cache-Control", "no-store");

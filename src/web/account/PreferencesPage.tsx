@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { api } from "../api/client.ts";
+import { fetchPreferences, savePreferences } from "./account-api.ts";
 import { errorMessage } from "../api/error-messages.ts";
 import { LANGUAGES, type Preferences, type PreferencesPatch } from "../../shared/preferences.ts";
 import { applyTheme, storedTheme, type ThemePreference } from "../theme/theme.ts";
@@ -39,7 +39,7 @@ function PreferencesForm() {
   useEffect(() => {
     let live = true;
     setLoadError(null);
-    api<Preferences>("/me/preferences").then(
+    fetchPreferences().then(
       (p) => {
         if (!live) return;
         setPrefs(p);
@@ -59,7 +59,7 @@ function PreferencesForm() {
     setStatus(null);
     setError(null);
     try {
-      const saved = await api<Preferences>("/me/preferences", { method: "PATCH", body: patch });
+      const saved = await savePreferences(patch);
       setPrefs(saved);
       setStatus(`${what} saved.`);
     } catch (e) {

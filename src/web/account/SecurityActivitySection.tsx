@@ -1,21 +1,8 @@
 import { useCallback, useEffect, useState } from "react";
-import { api } from "../api/client.ts";
+import { fetchSecurityEvents, type SecurityEvent } from "./account-api.ts";
 import { errorMessage } from "../api/error-messages.ts";
 import { SkeletonLines, Spinner } from "../ui/bits.tsx";
 import { describeDevice, describeEvent, formatDateTime, toIso } from "./format.ts";
-
-interface SecurityEvent {
-  id: string;
-  type: string;
-  ip: string | null;
-  userAgent: string | null;
-  createdAt: string;
-}
-
-interface EventsPage {
-  events: SecurityEvent[];
-  nextBefore: number | null;
-}
 
 const PAGE = 20;
 
@@ -30,7 +17,7 @@ export function SecurityActivitySection({ version }: { version: number }) {
     setLoading(true);
     setError(null);
     try {
-      const page = await api<EventsPage>("/me/security-events", { query: { limit: PAGE, before } });
+      const page = await fetchSecurityEvents(PAGE, before);
       setEvents((list) => (before ? [...(list ?? []), ...page.events] : page.events));
       setNextBefore(page.nextBefore);
     } catch (e) {

@@ -4,10 +4,12 @@ import { reauthenticate } from "../auth/reauth.ts";
 export { ApiError } from "./api-error.ts";
 
 /**
- * The one place that calls our own API (/api/v1/*): same-origin cookies, JSON both ways, errors
- * as ApiError. On 401 it renews the session once and retries; if the session is really gone it
- * asks the reader to sign in again (the sign-in dialog opens over the page, nothing is lost) and
+ * The one place that calls our own API (/api/v1/*): same-origin cookies, JSON bodies, errors as
+ * ApiError. On 401 it renews the session once and retries; if the session is really gone it asks
+ * the reader to sign in again (the sign-in dialog opens over the page, nothing is lost) and
  * retries the original request once they have. It rejects with the 401 if they cancel.
+ * The shapes it returns are the server's own schemas (src/shared/api/), through each feature's
+ * functions: `fetchBook()`, `getChat(id)`, `savePreferences(patch)`.
  */
 export interface ApiOptions {
   method?: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
@@ -15,8 +17,13 @@ export interface ApiOptions {
   body?: unknown;
   query?: Record<string, string | number | undefined>;
   signal?: AbortSignal;
-  /** false: a 401 is just thrown (background calls that must never open a dialog). Default true. */
-  reauth?: boolean;
+  /**
+   * false: a 401 is just answered (background calls that must never open a dialog); a function
+   * decides when the 401 comes. Default true.
+   */
+  reauth?: boolean | (() => boolean);
+  /** What the caller reads: JSON (the default) or server-sent events (chat answers). */
+  accept?: "application/json" | "text/event-stream";
 }
 
 const BASE = "/api/v1";
@@ -28,7 +35,7 @@ function url(path: string, query?: ApiOptions["query"]): string {
 }
 
 async function send(path: string, opts: ApiOptions): Promise<Response> {
-  const headers: Record<string, string> = { accept: "application/json" };
+  const headers: Record<string, string> = { accept: opts.accept ?? "application/json" };
   if (opts.body !== undefined) headers["content-type"] = "application/json";
   try {
     return await fetch(url(path, opts.query), {
@@ -54,12 +61,24 @@ async function readJson(res: Response): Promise<unknown> {
   }
 }
 
-/** Call /api/v1{path}. `api<Book>("/book")`, `api("/me/preferences", { method: "PATCH", body })`. */
+/**
+ * The fetch core, for JSON calls and streams alike: one request to /api/v1{path}, sent again
+ * once the session is back after a 401 (see above). Resolves with the response whatever its
+ * status; rejects with NETWORK_ERROR, the caller's abort, or the 401 when the reader cancels.
+ */
+export async function apiFetch(path: string, opts: ApiOptions = {}): Promise<Response> {
+  const res = await send(path, opts);
+  const reauth = typeof opts.reauth === "function" ? opts.reauth() : opts.reauth !== false;
+  if (res.status !== 401 || !reauth) return res;
+  // Read now: the connection is free while the reader signs in again.
+  const body = await readJson(res);
+  if (!(await reauthenticate())) throw apiErrorFrom(res.status, body, res.headers.get("retry-after"));
+  return send(path, opts);
+}
+
+/** Call /api/v1{path} for JSON: `api<Book>("/book")`, `api<Preferences>("/me/preferences", { method: "PATCH", body })`. */
 export async function api<T>(path: string, opts: ApiOptions = {}): Promise<T> {
-  let res = await send(path, opts);
-  if (res.status === 401 && opts.reauth !== false) {
-    if (await reauthenticate()) res = await send(path, opts);
-  }
+  const res = await apiFetch(path, opts);
   const body = await readJson(res);
   if (!res.ok) throw apiErrorFrom(res.status, body, res.headers.get("retry-after"));
   return body as T;

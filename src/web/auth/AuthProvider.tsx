@@ -1,7 +1,6 @@
 import { createContext, use, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
-import { api } from "../api/client.ts";
+import { fetchMe } from "../account/account-api.ts";
 import { applyTheme } from "../theme/theme.ts";
-import type { Preferences } from "../../shared/preferences.ts";
 import { authCall } from "./auth-call.ts";
 import { authClient } from "./auth-client.ts";
 import { onReauthChange } from "./reauth.ts";
@@ -31,7 +30,7 @@ export const VERIFIED_CALLBACK = "/verified";
 /** Bring the reader's saved preferences (theme) to this device once they are signed in. */
 async function loadServerPreferences(): Promise<void> {
   try {
-    const me = await api<{ preferences?: Preferences }>("/me", { reauth: false });
+    const me = await fetchMe({ reauth: false });
     if (me.preferences?.theme) applyTheme(me.preferences.theme);
   } catch {
     /* preferences are a convenience: the local theme stays */

@@ -1,40 +1,8 @@
 import { api } from "../api/client.ts";
+import type { Book, Chapter } from "../../shared/api/book.ts";
 
-/** Shapes of GET /api/v1/book and GET /api/v1/book/chapters/:slug. */
-export interface ChapterSummary {
-  slug: string;
-  title: string;
-  order: number;
-  description: string | null;
-}
-
-export interface Book {
-  title: string;
-  description: string | null;
-  chapters: ChapterSummary[];
-}
-
-export interface Heading {
-  id: string;
-  text: string;
-  depth: number;
-}
-
-export interface ChapterLink {
-  slug: string;
-  title: string;
-}
-
-export interface Chapter {
-  slug: string;
-  title: string;
-  description: string | null;
-  /** Sanitised by the server (src/server/book/sanitize.ts); the only HTML we ever inject. */
-  html: string;
-  headings: Heading[];
-  prev: ChapterLink | null;
-  next: ChapterLink | null;
-}
+/** GET /api/v1/book and GET /api/v1/book/chapters/:slug, in the shapes the server declares (src/shared/api/book.ts). */
+export type { Book, Chapter } from "../../shared/api/book.ts";
 
 export const fetchBook = (signal?: AbortSignal) => api<Book>("/book", { signal, reauth: false });
 

@@ -1,53 +1,13 @@
-import { api } from "../api/client.ts";
-import { ApiError, apiErrorFrom, networkError } from "../api/api-error.ts";
-import { reauthenticate } from "../auth/reauth.ts";
+import { api, apiFetch } from "../api/client.ts";
+import { apiErrorFrom, ApiError, networkError } from "../api/api-error.ts";
 import { sessionStore } from "../auth/session-store.ts";
+import type { ChatMessage, ChatPage, ChatSummary, ChatWithMessages } from "../../shared/api/chat.ts";
 import { ensureCaller, renewGuest } from "./guest.ts";
 import { readEvents } from "./sse.ts";
 
-/** Shapes of /api/v1/chats (src/server/chat/chat-routes.ts, src/server/openapi.ts). */
-export interface Citation {
-  chapterSlug: string;
-  chapterTitle: string;
-  sectionId: string | null;
-  sectionTitle: string;
-  url: string;
-}
-
-export type MessageStatus = "complete" | "error" | "interrupted" | "streaming";
-
-export interface ChatMessage {
-  id: string;
-  role: "user" | "assistant";
-  content: string;
-  citations: Citation[];
-  status: MessageStatus;
-  errorCode: string | null;
-  createdAt: string;
-}
-
-export interface ChatSummary {
-  id: string;
-  title: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ChatWithMessages extends ChatSummary {
-  /** The latest messages (or those before `before`), oldest first. */
-  messages: ChatMessage[];
-  /** Pass as `before` for the messages before these; null when there are none. */
-  earlierCursor: string | null;
-}
-
-export interface ChatPage {
-  chats: ChatSummary[];
-  nextCursor: string | null;
-}
-
-/** The title the server gives a "New chat" on its first question (chat-store.ts startExchange). */
-export const DEFAULT_CHAT_TITLE = "New chat";
-export const titleFromQuestion = (q: string) => q.replace(/\s+/g, " ").trim().slice(0, 60);
+/** /api/v1/chats, in the shapes the server declares (src/shared/api/chat.ts). */
+export type { Citation, ChatMessage, ChatSummary } from "../../shared/api/chat.ts";
+export { DEFAULT_CHAT_TITLE, titleFromQuestion } from "../../shared/chat.ts";
 
 /** The server's limit on a question's length (CHAT_MAX_MESSAGE_CHARS, default 4000), learned from MESSAGE_TOO_LONG. */
 export const chatLimits = { maxChars: 4000 };
@@ -93,21 +53,6 @@ export interface StreamHandlers {
   onError(error: { code: string; message: string; answer: ChatMessage | null }): void;
 }
 
-async function post(path: string, body: unknown, signal: AbortSignal): Promise<Response> {
-  try {
-    return await fetch(`/api/v1${path}`, {
-      method: "POST",
-      headers: { accept: "text/event-stream", "content-type": "application/json" },
-      body: JSON.stringify(body),
-      credentials: "same-origin",
-      signal,
-    });
-  } catch (e) {
-    if (signal.aborted) throw e;
-    throw networkError();
-  }
-}
-
 function parse(data: string): Record<string, unknown> {
   try {
     const v: unknown = JSON.parse(data);
@@ -123,13 +68,8 @@ function parse(data: string): Record<string, unknown> {
  * throws NETWORK_ERROR. An abort through `signal` rejects with the AbortError.
  */
 export async function streamAnswer(path: string, body: unknown, signal: AbortSignal, on: StreamHandlers): Promise<void> {
-  let res = await post(path, body, signal);
   // Signed in: renew or sign in again, then carry on. A guest's 401 is thrown: their chat went with their session.
-  if (res.status === 401 && signedIn()) {
-    await res.body?.cancel().catch(() => {});
-    if (await reauthenticate()) res = await post(path, body, signal);
-    else throw apiErrorFrom(401, { code: "UNAUTHORIZED" });
-  }
+  const res = await apiFetch(path, { method: "POST", body, signal, accept: "text/event-stream", reauth: signedIn });
   if (!res.ok || !res.body) {
     const body = parse(await res.text().catch(() => ""));
     if (typeof body.maxChars === "number" && body.maxChars > 0) chatLimits.maxChars = body.maxChars;

@@ -1,58 +1,18 @@
 import type { Context } from "hono";
 import type { Services } from "../../services.ts";
-import { ApiError, defaultCode, errorBody } from "../../http/errors.ts";
-import { containsUnsafeText } from "../../http/text-input.ts";
-import { unsafeTextError } from "../../http/validate.ts";
+import { defaultCode, errorBody } from "../../http/errors.ts";
+import { readBody, requestWithBody } from "../../http/body.ts";
 
 /**
- * Bodies read, per request. The auth middleware reads each POST body once, straight from the
- * socket (@hono/node-server reads `text()` without building web streams; a `clone()` built two
- * and a tee), and the routes reuse it; Better Auth gets a request rebuilt from the same text.
+ * The JSON object of a POST, or null when it has no body: read once per request by the one body
+ * reader (http/body.ts), which gives Better Auth a request rebuilt from the same text.
  */
-const bodies = new WeakMap<Request, { text: string; json: Record<string, unknown> | null }>();
-
-/** The JSON object of a POST, or null when it has no body. */
 export async function readJson(c: Context): Promise<Record<string, unknown> | null> {
-  const request = c.req.raw;
-  let read = bodies.get(request);
-  if (!read) {
-    const text = await request.text();
-    read = { text, json: null };
-    bodies.set(request, read); // before parsing: a refused body is still not readable twice
-    read.json = parseJson(c, text);
-  }
-  return read.json;
+  return ((await readBody(c, { optional: true, object: true })) ?? null) as Record<string, unknown> | null;
 }
 
 /** The request as Better Auth must see it: with its body, when we have already read it. */
-export function requestForBetterAuth(c: Context): Request {
-  const read = bodies.get(c.req.raw);
-  if (!read) return c.req.raw;
-  const headers = new Headers(c.req.raw.headers);
-  headers.delete("content-length");
-  return new Request(c.req.url, { method: c.req.method, headers, body: read.text });
-}
-
-function parseJson(c: Context, text: string): Record<string, unknown> | null {
-  if (text.trim() === "") return null;
-  // Exactly the media type Better Auth parses as JSON (case-insensitive). Anything else with a
-  // body is refused: a form-encoded or "Application/JSON" sign-in used to slip past the
-  // per-account throttle, since only our JSON reading found the email.
-  if (!/^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
-    throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new ApiError(400, "INVALID_JSON", "The request body is not valid JSON.");
-  }
-  if (!value || typeof value !== "object" || Array.isArray(value)) {
-    throw new ApiError(400, "INVALID_BODY", "The request body must be a JSON object.");
-  }
-  if (containsUnsafeText(value)) throw unsafeTextError();
-  return value as Record<string, unknown>;
-}
+export const requestForBetterAuth = requestWithBody;
 
 export type Forward = (c: Context, request?: Request) => Promise<Response>;
 

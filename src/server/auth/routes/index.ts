@@ -5,7 +5,7 @@ import { currentRequest } from "../../http/request-context.ts";
 import { RULES } from "../../rate-limit/rules.ts";
 import type { RateRule } from "../../rate-limit/rate-limiter.ts";
 import { displayNameProblem, isUnsafeText, MAX_EMAIL_LENGTH } from "../../http/text-input.ts";
-import { unsafeTextError } from "../../http/validate.ts";
+import { unsafeTextError } from "../../http/body.ts";
 import { createLinkBinding } from "../link-binding.ts";
 import { withoutCookies } from "../better-auth/cookies.ts";
 import { VERIFY_EMAIL_TTL_SECONDS } from "../auth.ts";
