@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 import { errorMessage } from "../api/error-messages.ts";
-import { SkeletonLines, useDocumentTitle } from "../ui/bits.tsx";
+import { LoadingPage, useDocumentTitle } from "../ui/bits.tsx";
 import { useBook } from "./BookProvider.tsx";
 
 /** `/`: the book's title, description and chapters. */
@@ -9,15 +9,7 @@ export function BookHome() {
   useDocumentTitle(state.book?.title ?? "AI Book");
 
   if (state.status === "loading") {
-    return (
-      <div className="page-content">
-        <h1>
-          <span className="visually-hidden">Loading the book</span>
-          <span className="skeleton-line skeleton-title" aria-hidden="true" />
-        </h1>
-        <SkeletonLines lines={4} label="Loading the table of contents…" />
-      </div>
-    );
+    return <LoadingPage heading="Loading the book" label="Loading the table of contents…" lines={4} />;
   }
 
   if (state.status === "error") {

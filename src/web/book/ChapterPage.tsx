@@ -4,7 +4,7 @@ import { ApiError } from "../api/api-error.ts";
 import { errorMessage } from "../api/error-messages.ts";
 import { AskAboutSelection } from "../chat/AskAboutSelection.tsx";
 import { useChatUi } from "../chat/ChatContext.tsx";
-import { SkeletonLines, useDocumentTitle } from "../ui/bits.tsx";
+import { LoadingPage, useDocumentTitle } from "../ui/bits.tsx";
 import { cachedChapter, fetchChapter, type Chapter } from "./book-api.ts";
 
 type Load = { status: "loading" } | { status: "ready"; chapter: Chapter } | { status: "error"; error: unknown };
@@ -40,15 +40,7 @@ function ChapterPage({ slug }: { slug: string }) {
   useDocumentTitle(load.status === "ready" ? load.chapter.title : load.status === "error" ? "Chapter not available" : null);
 
   if (load.status === "loading") {
-    return (
-      <div className="page-content chapter">
-        <h1>
-          <span className="visually-hidden">Loading the chapter</span>
-          <span className="skeleton-line skeleton-title" aria-hidden="true" />
-        </h1>
-        <SkeletonLines lines={10} label="Loading the chapter…" />
-      </div>
-    );
+    return <LoadingPage className="chapter" heading="Loading the chapter" label="Loading the chapter…" lines={10} />;
   }
   if (load.status === "error") {
     const notFound = load.error instanceof ApiError && (load.error.code === "CHAPTER_NOT_FOUND" || load.error.status === 404);

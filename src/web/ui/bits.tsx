@@ -58,6 +58,19 @@ export function StatusMessage({ id, children, tone = "success" }: { id?: string;
   );
 }
 
+/** A page while its content loads: its heading said to screen readers, a title bar and skeleton lines. */
+export function LoadingPage({ heading, label, lines, className }: { heading: string; label: string; lines: number; className?: string }) {
+  return (
+    <div className={className ? `page-content ${className}` : "page-content"}>
+      <h1>
+        <span className="visually-hidden">{heading}</span>
+        <span className="skeleton-line skeleton-title" aria-hidden="true" />
+      </h1>
+      <SkeletonLines lines={lines} label={label} />
+    </div>
+  );
+}
+
 export function SkeletonLines({ lines = 6, label }: { lines?: number; label: string }) {
   return (
     <div className="skeleton" aria-busy="true">
