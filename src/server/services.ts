@@ -100,7 +100,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
 
   // Better Auth's routes answer 503 for work they could not finish (auth/plugins/unfinished-work.ts).
   const unfinished = createUnfinishedWork(logger);
-  const db = openDatabase(config.database, { onQueryError: unfinished.queryFailed });
+  const db = openDatabase(config.database, { onError: unfinished.databaseFailed });
   if (!overrides.skipMigrations) {
     const { applied } = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, "database migrated");
@@ -171,8 +171,11 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
 
   const authContext = await auth.$context;
   const session = sessionRules(authContext);
-  // Better Auth's configured verifier, as its own routes use it.
-  const credentials = createCredentials(db.kysely, (input) => authContext.password.verify(input));
+  // Better Auth's configured verifier and length limit, as its own routes use them.
+  const credentials = createCredentials(db.kysely, {
+    verify: (input) => authContext.password.verify(input),
+    maxPasswordLength: authContext.password.config.maxPasswordLength,
+  });
   const absoluteSessionMs = env.SESSION_ABSOLUTE_DAYS * 86_400_000;
   const verifier = createAccessTokenVerifier({ db: db.kysely, issuer: config.baseURL, audience: config.baseURL });
   const callers = createCallerResolver({ db: db.kysely, userEvents, auth, session, fastPaths: config.fastPaths, verifier, absoluteSessionMs });

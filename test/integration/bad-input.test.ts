@@ -360,6 +360,55 @@ describe.each(DB_KINDS)("bad input on %s", (kind) => {
     expect((await user.client.get("/api/v1/me")).status).toBe(200);
   });
 
+  it("takes JSON by the media types each kind of caller always could, and refuses the rest", async () => {
+    // An account of its own: the garbage tests above count failed sign-ins against the shared one.
+    const user = await t.signedInUser({ name: "Media Types" });
+    const c = t.client();
+    const grant = await c.post("/api/v1/auth/token", { grant_type: "password", email: user.email, password: user.password });
+    expect(grant.status).toBe(200);
+    const bearer = { authorization: `Bearer ${grant.json.access_token}` };
+    let refresh = grant.json.refresh_token as string;
+    const results: Record<string, number> = {};
+    for (const type of ["application/json", "Application/JSON; charset=utf-8", "application/vnd.api+json", "application/merge-patch+json", "text/json", "text/plain"]) {
+      // Bearer clients of our API: JSON and the structured +json types (RFC 6839).
+      const chat = await c.request("POST", "/api/v1/chats", undefined, { raw: JSON.stringify({ title: "Typed" }), headers: { ...bearer, "content-type": type } });
+      results[`chats ${type}`] = chat.status;
+      // The token endpoint: any type that names JSON, as since its first release.
+      const refreshed = await c.request("POST", "/api/v1/auth/token", undefined, {
+        raw: JSON.stringify({ grant_type: "refresh_token", refresh_token: refresh }),
+        headers: { "content-type": type },
+      });
+      results[`token ${type}`] = refreshed.status;
+      if (refreshed.status === 200) refresh = refreshed.json.refresh_token;
+      // In front of Better Auth: exactly application/json (the type it parses), else 415.
+      const signIn = await t.client().request("POST", "/api/auth/sign-in/email", undefined, {
+        raw: JSON.stringify({ email: user.email, password: "not the password" }),
+        headers: { "content-type": type },
+      });
+      results[`sign-in ${type}`] = signIn.status;
+    }
+    expect(results).toEqual({
+      "chats application/json": 201,
+      "token application/json": 200,
+      "sign-in application/json": 401,
+      "chats Application/JSON; charset=utf-8": 201,
+      "token Application/JSON; charset=utf-8": 200,
+      "sign-in Application/JSON; charset=utf-8": 401,
+      "chats application/vnd.api+json": 201,
+      "token application/vnd.api+json": 200,
+      "sign-in application/vnd.api+json": 415,
+      "chats application/merge-patch+json": 201,
+      "token application/merge-patch+json": 200,
+      "sign-in application/merge-patch+json": 415,
+      "chats text/json": 415,
+      "token text/json": 200,
+      "sign-in text/json": 415,
+      "chats text/plain": 415,
+      "token text/plain": 400,
+      "sign-in text/plain": 415,
+    });
+  });
+
   it("refuses a bad security-events query with 400 instead of guessing", async () => {
     // Regression: an invalid limit/before was silently replaced by the defaults (200).
     for (const q of ["limit=abc", "limit=0", "limit=101", "limit=-1", "limit=1.5", "limit=1e9", "before=abc", "before=-5", "limit=%00"]) {

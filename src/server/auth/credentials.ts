@@ -2,11 +2,12 @@ import type { Kysely, Selectable } from "kysely";
 import type { Database, UserTable } from "../db/schema.ts";
 import { dummyPasswordHash } from "./password-hash.ts";
 
-/** The password verifier Better Auth is configured with (auth.ts: `password.verify`). */
-type VerifyPassword = (input: { hash: string; password: string }) => Promise<boolean>;
-
-/** Longer passwords are never right (Better Auth's `maxPasswordLength` in auth.ts): they cost no more than a short one. */
-const MAX_PASSWORD_LENGTH = 1024;
+/** The password rules Better Auth is configured with (auth.ts), read from its context. */
+export interface PasswordConfig {
+  verify(input: { hash: string; password: string }): Promise<boolean>;
+  /** Longer passwords are never right, and are not hashed (Better Auth's `maxPasswordLength`). */
+  maxPasswordLength: number;
+}
 
 export type CredentialUser = Selectable<UserTable>;
 
@@ -23,10 +24,11 @@ export type CredentialCheck =
  * `credential` account of the user, by an exact address after Unicode normalisation). One
  * timing defence: an unknown address, an account without a password and a wrong password all
  * cost the same argon2 verify (against a real dummy hash when there is nothing to check), so the
- * time of a refusal tells nothing about the account (ASVS 6.3.8). The verify is the one Better
- * Auth's own routes use, read from its context.
+ * time of a refusal tells nothing about the account (ASVS 6.3.8). An over-long password is
+ * refused without hashing (its length is the caller's own knowledge). The verify and the length
+ * limit are the ones Better Auth's own routes use, read from its context.
  */
-export function createCredentials(db: Kysely<Database>, verifyPassword: VerifyPassword) {
+export function createCredentials(db: Kysely<Database>, password: PasswordConfig) {
   async function find(email: string) {
     const row = await db
       .selectFrom("user")
@@ -46,12 +48,12 @@ export function createCredentials(db: Kysely<Database>, verifyPassword: VerifyPa
   }
 
   return {
-    async verify(email: string, password: string): Promise<CredentialCheck> {
+    async verify(email: string, candidate: string): Promise<CredentialCheck> {
       const found = await find(email);
-      const hash = found?.hash ?? (await dummyPasswordHash());
-      const right = (await verifyPassword({ hash, password })) && password.length <= MAX_PASSWORD_LENGTH;
-      if (found?.hash && right) return { ok: true, user: found.user };
-      return { ok: false, user: found?.user ?? null, hasPassword: Boolean(found?.hash) };
+      const refused: CredentialCheck = { ok: false, user: found?.user ?? null, hasPassword: Boolean(found?.hash) };
+      if (candidate.length > password.maxPasswordLength) return refused;
+      const right = await password.verify({ hash: found?.hash ?? (await dummyPasswordHash()), password: candidate });
+      return found?.hash && right ? { ok: true, user: found.user } : refused;
     },
   };
 }

@@ -8,8 +8,10 @@ import {
   SqliteDialect,
   SqliteDriver,
   type DatabaseConnection,
+  type Dialect,
   type Driver,
-  type LogEvent,
+  type QueryResult,
+  type TransactionSettings,
   type SqliteDatabase,
   type SqliteDialectConfig,
 } from "kysely";
@@ -84,18 +86,72 @@ export function withStatementCache(db: SQLite.Database, max = 256): SqliteDataba
 }
 
 export interface DatabaseHooks {
-  /** Every query that fails, with its error (Kysely's error log): auth/plugins/unfinished-work.ts listens. */
-  onQueryError?(err: unknown): void;
+  /**
+   * Every database error where it happens: a query, a transaction's begin or end, getting a
+   * connection (PostgreSQL down: the pool cannot connect). auth/plugins/unfinished-work.ts listens.
+   */
+  onError?(err: unknown): void;
+}
+
+/**
+ * A dialect whose driver reports every error it throws, then throws it on. Kysely's own error
+ * log sees only failed queries, not a connection that cannot be had, which is what a database
+ * that is down or restarting gives.
+ */
+function reportingDialect(dialect: Dialect, report: (err: unknown) => void): Dialect {
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createDriver: () => new ReportingDriver(dialect.createDriver(), report),
+  };
+}
+
+class ReportingDriver implements Driver {
+  /** Our connection wrappers, to hand the driver its own connections back. */
+  readonly #inner = new WeakMap<DatabaseConnection, DatabaseConnection>();
+  constructor(
+    private readonly driver: Driver,
+    private readonly report: (err: unknown) => void,
+  ) {}
+
+  async #run<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      this.report(err);
+      throw err;
+    }
+  }
+  #unwrap = (connection: DatabaseConnection) => this.#inner.get(connection) ?? connection;
+
+  init = () => this.#run(() => this.driver.init());
+  destroy = () => this.driver.destroy();
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await this.#run(() => this.driver.acquireConnection());
+    const run = <T>(work: () => Promise<T>) => this.#run(work);
+    const wrapped: DatabaseConnection = {
+      executeQuery: <R>(query: CompiledQuery): Promise<QueryResult<R>> => run(() => connection.executeQuery<R>(query)),
+      streamQuery: <R>(query: CompiledQuery, chunkSize?: number) => connection.streamQuery<R>(query, chunkSize),
+    };
+    this.#inner.set(wrapped, connection);
+    return wrapped;
+  }
+  beginTransaction = (c: DatabaseConnection, settings: TransactionSettings) => this.#run(() => this.driver.beginTransaction(this.#unwrap(c), settings));
+  commitTransaction = (c: DatabaseConnection) => this.#run(() => this.driver.commitTransaction(this.#unwrap(c)));
+  rollbackTransaction = (c: DatabaseConnection) => this.#run(() => this.driver.rollbackTransaction(this.#unwrap(c)));
+  releaseConnection = (c: DatabaseConnection) => this.driver.releaseConnection(this.#unwrap(c));
+  savepoint = (c: DatabaseConnection, name: string, compile: Parameters<NonNullable<Driver["savepoint"]>>[2]) =>
+    this.#run(() => this.driver.savepoint!(this.#unwrap(c), name, compile));
+  rollbackToSavepoint = (c: DatabaseConnection, name: string, compile: Parameters<NonNullable<Driver["savepoint"]>>[2]) =>
+    this.#run(() => this.driver.rollbackToSavepoint!(this.#unwrap(c), name, compile));
+  releaseSavepoint = (c: DatabaseConnection, name: string, compile: Parameters<NonNullable<Driver["savepoint"]>>[2]) =>
+    this.#run(() => this.driver.releaseSavepoint!(this.#unwrap(c), name, compile));
 }
 
 /** Open the database named by the config: SQLite (WAL, busy timeout) or a PostgreSQL pool. */
 export function openDatabase(config: DatabaseConfig, hooks: DatabaseHooks = {}): Db {
-  const { onQueryError } = hooks;
-  const log = onQueryError
-    ? (event: LogEvent) => {
-        if (event.level === "error") onQueryError(event.error);
-      }
-    : undefined;
+  const dialect = (d: Dialect) => (hooks.onError ? reportingDialect(d, hooks.onError) : d);
   if (config.kind === "sqlite") {
     if (config.file !== ":memory:") mkdirSync(path.dirname(path.resolve(config.file)), { recursive: true, mode: 0o700 });
     const sqlite = new SQLite(config.file);
@@ -104,7 +160,7 @@ export function openDatabase(config: DatabaseConfig, hooks: DatabaseHooks = {}):
     sqlite.pragma("busy_timeout = 5000");
     sqlite.pragma("synchronous = NORMAL");
     sqlite.pragma("foreign_keys = ON");
-    const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }), log });
+    const kysely = new Kysely<Database>({ dialect: dialect(new ImmediateSqliteDialect({ database: withStatementCache(sqlite) })) });
     return {
       kind: "sqlite",
       kysely,
@@ -121,7 +177,7 @@ export function openDatabase(config: DatabaseConfig, hooks: DatabaseHooks = {}):
   // request awaiting something else): pg emits "error" on the client itself, and without a
   // listener that killed the process. Its next query fails instead (503), and the pool drops it.
   pool.on("connect", (client) => client.on("error", () => {}));
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
+  const kysely = new Kysely<Database>({ dialect: dialect(new PostgresDialect({ pool })) });
   return {
     kind: "postgres",
     kysely,

@@ -7,12 +7,16 @@ import { containsUnsafeText } from "./text-input.ts";
  * The one reader of request bodies: for our /api/v1 routes and for the checks we make in front of
  * Better Auth's routes.
  *
- * - One content-type rule: a body is JSON when its media type is `application/json`, in any case,
- *   with or without parameters. That is exactly what Better Auth's router takes as JSON (its
- *   `allowedMediaTypes`) and what `crossSiteGuard` asks of a cookie call. Anything else with a
- *   body is refused: a form-encoded or "Application/JSON" sign-in used to slip past the per-account
- *   throttle, since only our reading found the email. A route may also take a form
- *   (`application/x-www-form-urlencoded`): the token endpoint, RFC 6749 §4.3.
+ * - Content-type rules, one per kind of caller, all here:
+ *   - our /api/v1 routes take JSON as `application/json` or a structured `application/*+json`
+ *     type (RFC 6839), in any case, with or without parameters;
+ *   - what we read in front of Better Auth's routes (`betterAuth`) must be exactly
+ *     `application/json`, the type Better Auth's router parses: a form-encoded or `+json`
+ *     sign-in would otherwise reach Better Auth unread by our per-account throttle;
+ *   - the token endpoint (`form`, `anyJson`) also takes a form (RFC 6749 §4.3) and, as it always
+ *     has, any type that names JSON (`text/json`).
+ *   Anything else with a body is refused. A cookie call must be exactly `application/json`
+ *   (`isJsonMediaType`, the cross-site guard), which no cross-site form can send.
  * - Read once per request and kept with it: the text comes straight from the socket
  *   (@hono/node-server reads `text()` without building web streams; a `clone()` built two and a
  *   tee), and a request handed on to Better Auth is rebuilt from it (`requestWithBody`).
@@ -20,9 +24,10 @@ import { containsUnsafeText } from "./text-input.ts";
  *   and with a schema (`jsonBody`) 400 VALIDATION_FAILED with the offending `fields`. Never a 500.
  */
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
+const JSON_FAMILY = /^application\/(.+\+)?json\s*(;|$)/i;
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 
-/** Whether a Content-Type header names JSON, by the one rule above. */
+/** Whether a Content-Type header is exactly `application/json` (parameters and case aside). */
 export const isJsonMediaType = (contentType: string | undefined): boolean => JSON_TYPE.test(contentType ?? "");
 
 /** NUL or an unpaired surrogate somewhere in the request (text-input.ts). */
@@ -32,6 +37,10 @@ export const unsafeTextError = () =>
 export interface ReadOptions {
   /** Also take `application/x-www-form-urlencoded`, read as an object of strings. */
   form?: boolean;
+  /** JSON only as exactly `application/json`: the body Better Auth will parse. */
+  betterAuth?: boolean;
+  /** JSON as any type that names it (the token endpoint's rule since its first release). */
+  anyJson?: boolean;
   /** A blank body is no body: `undefined`, whatever its content type. */
   optional?: boolean;
   /** Only a JSON object: anything else is 400 INVALID_BODY. */
@@ -67,11 +76,17 @@ export async function readBody(c: Context, options: ReadOptions = {}): Promise<u
   return body.parsed.value;
 }
 
+function isJson(contentType: string, options: ReadOptions): boolean {
+  if (options.betterAuth) return JSON_TYPE.test(contentType);
+  if (options.anyJson) return contentType.toLowerCase().includes("json");
+  return JSON_FAMILY.test(contentType);
+}
+
 function parse(contentType: string | undefined, text: string, options: ReadOptions): unknown {
   if (options.optional && text.trim() === "") return undefined;
   let value: unknown;
   if (options.form && FORM_TYPE.test(contentType ?? "")) value = Object.fromEntries(new URLSearchParams(text));
-  else if (!isJsonMediaType(contentType)) throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
+  else if (!isJson(contentType ?? "", options)) throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
   else {
     try {
       value = JSON.parse(text);

@@ -25,7 +25,7 @@ function oauthError(status: 400 | 401 | 403 | 429, error: OAuthError | string, d
 /** The grant, JSON or a form (RFC 6749 §4.3), by the one body reader; its refusals in the §5.2 shape. */
 async function readGrant(c: Context): Promise<unknown> {
   try {
-    return await readBody(c, { form: true });
+    return await readBody(c, { form: true, anyJson: true });
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     // Every malformed request is 400 invalid_request here, an unsupported content type too.

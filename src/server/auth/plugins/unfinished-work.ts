@@ -1,5 +1,5 @@
 import type { BetterAuthPlugin } from "better-auth";
-import { APIError, createAuthMiddleware } from "better-auth/api";
+import { createAuthMiddleware } from "better-auth/api";
 import type { Logger } from "pino";
 import { currentEndpoint } from "../better-auth/endpoint.ts";
 import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from "../../db/unavailable.ts";
@@ -14,11 +14,12 @@ import { errorBody } from "../../http/errors.ts";
  *   (sign-up: 422 FAILED_TO_CREATE_USER), which would tell the client its input was wrong.
  *
  * Each is noted where it happens, against the request of the Better Auth endpoint it happens in
- * (its endpoint context): the mail callback (`mailNotQueued`), the database (`queryFailed`, fed
- * by the database's query-error hook, db/index.ts), the user-create hook (`userCreated`). This
- * plugin's after-hook, run by Better Auth at the end of that same endpoint, turns the answer
- * into 503 SERVICE_UNAVAILABLE with Retry-After, and takes back an account created without its
- * verification mail, so nothing is left half-made. Nothing here is read anywhere else.
+ * (its endpoint context): the mail callback (`mailNotQueued`), the database (`databaseFailed`, fed
+ * by the database driver's error report, db/index.ts: a query, a transaction, a connection that
+ * cannot be had), the user-create hook (`userCreated`). This plugin's after-hook, run by Better
+ * Auth at the end of that same endpoint, turns the answer into 503 SERVICE_UNAVAILABLE with
+ * Retry-After (and none of the endpoint's cookies or redirect), and takes back an account created
+ * without its verification mail, so nothing is left half-made. Nothing here is read anywhere else.
  */
 interface Unfinished {
   mailNotQueued: boolean;
@@ -54,15 +55,22 @@ export function createUnfinishedWork(logger: Logger) {
           matcher: (ctx: { request?: Request }) => ctx.request !== undefined && byRequest.has(ctx.request),
           handler: createAuthMiddleware(async (ctx) => {
             const unfinished = byRequest.get(ctx.request!)!;
+            const refuse = () => {
+              // Better Auth adds the headers the endpoint gathered (a new session's cookie, a
+              // redirect) to whatever a hook answers: none of them belongs on a 503.
+              ctx.context.responseHeaders = new Headers();
+              return unavailable();
+            };
             if (unfinished.mailNotQueued) {
               for (const userId of unfinished.createdUsers.splice(0)) {
                 await ctx.context.internalAdapter.deleteUser(userId).catch((err: unknown) => {
                   logger.error({ err: err instanceof Error ? err.message : String(err) }, "could not take back an account whose verification mail was not written");
                 });
               }
-              return unavailable();
+              return refuse();
             }
-            if (unfinished.databaseUnavailable && ctx.context.returned instanceof APIError) return unavailable();
+            // An error answer (Better Auth's own code, or better-call's) while the database could not serve.
+            if (unfinished.databaseUnavailable && errorStatus(ctx.context.returned)) return refuse();
             return undefined;
           }),
         },
@@ -81,8 +89,8 @@ export function createUnfinishedWork(logger: Logger) {
     userCreated(userId: string) {
       current()?.createdUsers.push(userId);
     },
-    /** A database query failed (the database's error hook): noted when the database is unavailable. */
-    queryFailed(err: unknown) {
+    /** The database failed (the driver's error report): noted when it is unavailable. */
+    databaseFailed(err: unknown) {
       if (!isDatabaseUnavailable(err)) return;
       const unfinished = current();
       if (unfinished) unfinished.databaseUnavailable = true;
@@ -91,3 +99,9 @@ export function createUnfinishedWork(logger: Logger) {
 }
 
 export type UnfinishedWork = ReturnType<typeof createUnfinishedWork>;
+
+/** Whether what an endpoint returned is an error answer (an APIError of any kind, 4xx or 5xx; not a redirect). */
+function errorStatus(returned: unknown): boolean {
+  const status = (returned as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" && status >= 400;
+}

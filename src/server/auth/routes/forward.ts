@@ -8,7 +8,7 @@ import { readBody, requestWithBody } from "../../http/body.ts";
  * reader (http/body.ts), which gives Better Auth a request rebuilt from the same text.
  */
 export async function readJson(c: Context): Promise<Record<string, unknown> | null> {
-  return ((await readBody(c, { optional: true, object: true })) ?? null) as Record<string, unknown> | null;
+  return ((await readBody(c, { optional: true, object: true, betterAuth: true })) ?? null) as Record<string, unknown> | null;
 }
 
 /** The request as Better Auth must see it: with its body, when we have already read it. */
