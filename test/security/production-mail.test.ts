@@ -17,7 +17,9 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 function start(env: Record<string, string>) {
   const dataDir = mkdtempSync(path.join(tmpdir(), "aibook-prodmail-"));
   dirs.push(dataDir);
-  const child = spawn("npx", ["tsx", "src/server/main.ts"], {
+  // `node --import tsx`, not `npx tsx`: the pid is the server itself, so killing it stops the
+  // server (through npx, the server outlived the test and kept its port).
+  const child = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
