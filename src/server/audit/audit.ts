@@ -25,6 +25,9 @@ export type SecurityEventType =
   | "sessions_revoked"
   | "account_deleted"
   | "role_changed"
+  | "user_banned"
+  | "user_unbanned"
+  | "user_removed"
   | "anonymous_merged";
 
 export interface SecurityEventInput {

@@ -20,6 +20,8 @@ import { sessionCapPlugin } from "./plugins/session-cap.ts";
 import { cachedAuthHandler } from "./better-auth/router.ts";
 import { noticeEmailChange, notifyPasswordChanged, queueMail } from "./mail.ts";
 import { eventsPlugin, verifiedDuring } from "./plugins/events.ts";
+import { staffPlugin } from "./plugins/staff.ts";
+import { accessControl, roles } from "./roles.ts";
 import { CLIENT_IP_HEADER } from "../http/client-ip-header.ts";
 import { accessTokenClaims, JWKS_GRACE_SECONDS } from "../tokens/access-token-claims.ts";
 
@@ -232,7 +234,9 @@ export function createAuth(deps: AuthDeps) {
     plugins: [
       passwordPolicyPlugin({ minLength: env.PASSWORD_MIN_LENGTH }),
       sessionCapPlugin({ absoluteSeconds: env.SESSION_ABSOLUTE_DAYS * 86_400 }),
-      admin({ defaultRole: "user", adminRoles: ["admin"] }),
+      // Which role may call which admin route (roles.ts); the rank rules around it (plugins/staff.ts).
+      admin({ ac: accessControl, roles, defaultRole: "user", adminRoles: ["admin"] }),
+      staffPlugin(deps),
       jwt({
         jwks: {
           keyPairConfig: { alg: "EdDSA", crv: "Ed25519" },

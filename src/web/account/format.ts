@@ -67,6 +67,7 @@ const EVENT_WORDS: Record<string, string> = {
   anonymous_merged: "Guest chats moved to your account",
   user_banned: "Account suspended",
   user_unbanned: "Account restored",
+  user_removed: "Account removed by an admin",
 };
 
 export function describeEvent(type: string): string {

@@ -70,28 +70,6 @@ export function eventsPlugin(deps: AuthDeps): BetterAuthPlugin {
           }),
         },
         {
-          // Staff actions on another account: end its refresh tokens (and, for a password set by
-          // an admin, its sessions), drop cached state, and audit (ASVS 7.4.2, 8.3.2).
-          matcher: (ctx: { path?: string }) => ["/admin/set-user-password", "/admin/ban-user", "/admin/set-role"].includes(ctx.path ?? ""),
-          handler: createAuthMiddleware(async (ctx) => {
-            if (!ok(ctx)) return;
-            const body = (ctx.body ?? {}) as { userId?: unknown; role?: unknown };
-            if (typeof body.userId !== "string") return;
-            const actor = ctx.context.session?.user.id ?? null;
-            deps.userChanged(body.userId);
-            if (ctx.path === "/admin/set-role") {
-              await audit.record({ type: "role_changed", userId: body.userId, detail: { to: body.role, by: actor } });
-              return;
-            }
-            await deps.revokeRefreshTokens(body.userId, ctx.path === "/admin/ban-user" ? "banned" : "password_set_by_admin");
-            await deps.cutAccessTokens(body.userId);
-            if (ctx.path === "/admin/set-user-password") {
-              await ctx.context.internalAdapter.deleteUserSessions(body.userId);
-              await audit.record({ type: "password_changed", userId: body.userId, detail: { by: actor } });
-            }
-          }),
-        },
-        {
           matcher: (ctx: { path?: string }) =>
             ["/change-password", "/revoke-sessions", "/revoke-other-sessions", "/revoke-session"].includes(ctx.path ?? ""),
           handler: createAuthMiddleware(async (ctx) => {
