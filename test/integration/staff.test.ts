@@ -4,7 +4,7 @@
  * of auth/roles.ts and auth/plugins/staff.ts; then what a ban does, and the last admin.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestInstance, DB_KINDS, type TestClient, type TestInstance } from "../support/instance.ts";
+import { createTestInstance, DB_KINDS, STRONG_PASSWORD, uniqueEmail, type TestClient, type TestInstance } from "../support/instance.ts";
 
 type Role = "user" | "moderator" | "admin";
 type Target = Role | "self";
@@ -207,6 +207,22 @@ describe.each(DB_KINDS)("staff on %s", (kind) => {
     expect(back.status, back.text).toBe(200);
     const again = await t.client().post("/api/v1/auth/token", { grant_type: "password", email: reader.email, password: reader.password });
     expect(again.status).toBe(200);
+  });
+
+  it("a banned account's verification link signs nobody in: 403 BANNED_USER, no session", async () => {
+    const moderator = await account("moderator");
+    const c = t.client();
+    const email = uniqueEmail("banned-link");
+    const since = Date.now();
+    expect((await c.post("/api/auth/sign-up/email", { name: "Link Holder", email, password: STRONG_PASSWORD })).status).toBe(200);
+    const link = t.mail.linkFrom(await t.mail.waitFor(email, { subject: /verify/i, since }), "/verify-email");
+    const { id } = await t.services.db.kysely.selectFrom("user").select("id").where("email", "=", email).executeTakeFirstOrThrow();
+    expect((await moderator.client.post("/api/auth/admin/ban-user", { userId: id, banReason: "Throwaway account" })).status).toBe(200);
+    const opened = await c.get(link);
+    expect(opened.status).toBe(403);
+    expect(opened.json.code).toBe("BANNED_USER");
+    expect(opened.headers.getSetCookie().filter((l) => l.includes("session_token=") && !l.includes("Max-Age=0"))).toEqual([]);
+    expect(await t.services.db.kysely.selectFrom("session").select("id").where("userId", "=", id).execute()).toEqual([]);
   });
 
   it("the last admin stays: no admin acts on themselves, and two admins demoting each other at once keep one", async () => {
