@@ -1,5 +1,5 @@
 import { betterAuth, type BetterAuthOptions } from "better-auth";
-import { admin, anonymous, jwt } from "better-auth/plugins";
+import { admin, anonymous, jwt, twoFactor } from "better-auth/plugins";
 import type { AnonymousMerger } from "../chat/anonymous-merge.ts";
 import type { Logger } from "pino";
 import type { AppConfig } from "../config/index.ts";
@@ -237,6 +237,9 @@ export function createAuth(deps: AuthDeps) {
       // Which role may call which admin route (roles.ts); the rank rules around it (plugins/staff.ts).
       admin({ ac: accessControl, roles, defaultRole: "user", adminRoles: ["admin"] }),
       staffPlugin(deps),
+      // TOTP with recovery codes; a password sign-in of an account with a factor answers
+      // { twoFactorRedirect: true } and no session until the code (Better Auth's routes, unchanged).
+      twoFactor({ issuer: "AI Book", trustDeviceMaxAge: 30 * 86_400 }),
       jwt({
         jwks: {
           keyPairConfig: { alg: "EdDSA", crv: "Ed25519" },

@@ -14,6 +14,18 @@ export interface UserTable {
   banReason: string | null;
   banExpires: ColumnType<Date | string | null, Date | string | null, Date | string | null>;
   isAnonymous: boolean | number | null;
+  twoFactorEnabled: boolean | number | null;
+}
+
+/** Better Auth's two-factor plugin: a TOTP secret (encrypted) and recovery codes per user. */
+export interface TwoFactorTable {
+  id: string;
+  secret: string;
+  backupCodes: string;
+  userId: string;
+  verified: boolean | number | null;
+  failedVerificationCount: number | null;
+  lockedUntil: ColumnType<Date | string | null, Date | string | null, Date | string | null>;
 }
 
 export interface SessionTable {
@@ -171,6 +183,7 @@ export interface MailOutboxTable {
 
 export interface Database {
   user: UserTable;
+  twoFactor: TwoFactorTable;
   session: SessionTable;
   account: AccountTable;
   verification: VerificationTable;

@@ -118,7 +118,7 @@ export function createPasswordSignIn(
       else if (db.kind === "sqlite" && field.type === "boolean" && typeof value === "number") value = value === 1;
       user[key] = value;
     }
-    return user as { id: string; emailVerified: boolean; banned?: boolean | null } & Record<string, unknown>;
+    return user as { id: string; emailVerified: boolean; banned?: boolean | null; twoFactorEnabled?: boolean | null } & Record<string, unknown>;
   }
 
   return {
@@ -136,8 +136,9 @@ export function createPasswordSignIn(
       const found = await credentials.verify(email, password);
       if (!found.ok) return { response: apiError(401, "INVALID_EMAIL_OR_PASSWORD"), userId: null };
       const user = shapedUser(ready, found.user);
-      // The right password: Better Auth gives its 403s (and the fresh verification mail).
-      if (user.banned) return null;
+      // The right password: Better Auth gives its 403s (and the fresh verification mail), and
+      // asks an account with a second factor for its code (its two-factor after-hook).
+      if (user.banned || user.twoFactorEnabled) return null;
       if (ctx.options.emailAndPassword?.requireEmailVerification && !user.emailVerified) return null;
 
       const ipAddress = getIP(request.headers, ctx.options) || "";
@@ -179,10 +180,11 @@ function isPlain(ctx: AuthContext, request: Request, body: Record<string, unknow
 
 /**
  * Hooks Better Auth would run around this route, by plugin. The anonymous plugin's after-hook
- * acts only on a request with a session cookie, which never comes here. Anything else (a plugin
- * added later, an upgrade that adds a hook) turns this path off rather than skip it.
+ * acts only on a request with a session cookie, which never comes here; the two-factor plugin's
+ * acts only on an account with a second factor, which this path hands to Better Auth. Anything
+ * else (a plugin added later, an upgrade that adds a hook) turns this path off rather than skip it.
  */
-const EXPECTED_HOOKS = new Set(["anonymous:after"]);
+const EXPECTED_HOOKS = new Set(["anonymous:after", "two-factor:after"]);
 
 function onlyKnownHooks(ctx: AuthContext, logger: Logger): boolean {
   const found: string[] = [];
