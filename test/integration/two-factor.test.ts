@@ -1,0 +1,83 @@
+/**
+ * Second factors through Better Auth's two-factor plugin (routes unchanged), on both databases:
+ * enrolment confirmed by a first code, sign-in asking for the code before any session exists,
+ * recovery codes used once. TOTP codes are computed in the test (test/support/totp.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestInstance, DB_KINDS, type TestInstance } from "../support/instance.ts";
+import { totpCode } from "../support/totp.ts";
+
+describe.each(DB_KINDS)("two factors on %s", (kind) => {
+  let t: TestInstance;
+  beforeAll(async () => {
+    t = await createTestInstance(kind, { RATE_LIMIT: "off" });
+  });
+  afterAll(() => t.close());
+
+  const sessionsOf = (userId: string) => t.services.db.kysely.selectFrom("session").select("id").where("userId", "=", userId).execute();
+  const hasSessionCookie = (res: { headers: Headers }) =>
+    res.headers.getSetCookie().some((l) => /session_token=[^;]+/.test(l) && !/Max-Age=0/.test(l));
+
+  /** A reader with TOTP enrolled and confirmed: their authenticator's URI and recovery codes. */
+  async function enrolled() {
+    const u = await t.signedInUser({ name: "Two Factor Reader" });
+    const enable = await u.client.post("/api/auth/two-factor/enable", { password: u.password });
+    expect(enable.status, enable.text).toBe(200);
+    const { totpURI, backupCodes } = enable.json as { totpURI: string; backupCodes: string[] };
+    expect(totpURI).toMatch(/^otpauth:\/\/totp\//);
+    expect(backupCodes).toHaveLength(10);
+    const row = () => t.services.db.kysely.selectFrom("user").select("twoFactorEnabled").where("id", "=", u.userId).executeTakeFirstOrThrow();
+    // Not on until a first code proves the authenticator has it.
+    expect(Boolean((await row()).twoFactorEnabled)).toBe(false);
+    const confirm = await u.client.post("/api/auth/two-factor/verify-totp", { code: totpCode(totpURI) });
+    expect(confirm.status, confirm.text).toBe(200);
+    expect(Boolean((await row()).twoFactorEnabled)).toBe(true);
+    return { ...u, totpURI, backupCodes };
+  }
+
+  it("enrolment needs the password, and is confirmed by a first code", async () => {
+    const u = await t.signedInUser();
+    const wrong = await u.client.post("/api/auth/two-factor/enable", { password: "not the password" });
+    expect(wrong.status).toBe(400);
+    const { totpURI } = await enrolled();
+    expect(new URL(totpURI).searchParams.get("issuer")).toBe("AI Book");
+  });
+
+  it("a password sign-in asks for the code and opens no session until it comes; a wrong code opens none", async () => {
+    const u = await enrolled();
+    const before = (await sessionsOf(u.userId)).length;
+    const browser = t.client();
+    const signIn = await browser.post("/api/auth/sign-in/email", { email: u.email, password: u.password });
+    expect(signIn.status).toBe(200);
+    expect(signIn.json).toMatchObject({ twoFactorRedirect: true });
+    expect(hasSessionCookie(signIn)).toBe(false);
+    expect((await sessionsOf(u.userId)).length).toBe(before);
+    expect((await browser.get("/api/v1/me")).status).toBe(401);
+
+    const wrongCode = totpCode(u.totpURI, Date.now(), 10);
+    const wrong = await browser.post("/api/auth/two-factor/verify-totp", { code: wrongCode });
+    expect(wrong.status).toBe(401);
+    expect((await sessionsOf(u.userId)).length).toBe(before);
+
+    const right = await browser.post("/api/auth/two-factor/verify-totp", { code: totpCode(u.totpURI) });
+    expect(right.status, right.text).toBe(200);
+    expect(hasSessionCookie(right)).toBe(true);
+    expect((await browser.get("/api/v1/me")).json.id).toBe(u.userId);
+  });
+
+  it("a recovery code signs in once; the same code a second time does not", async () => {
+    const u = await enrolled();
+    const [code] = u.backupCodes;
+    const first = t.client();
+    expect((await first.post("/api/auth/sign-in/email", { email: u.email, password: u.password })).json.twoFactorRedirect).toBe(true);
+    const used = await first.post("/api/auth/two-factor/verify-backup-code", { code });
+    expect(used.status, used.text).toBe(200);
+    expect((await first.get("/api/v1/me")).status).toBe(200);
+
+    const second = t.client();
+    expect((await second.post("/api/auth/sign-in/email", { email: u.email, password: u.password })).json.twoFactorRedirect).toBe(true);
+    const again = await second.post("/api/auth/two-factor/verify-backup-code", { code });
+    expect(again.status).toBe(401);
+    expect((await second.get("/api/v1/me")).status).toBe(401);
+  });
+});
