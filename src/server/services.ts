@@ -12,6 +12,7 @@ import { sessionRules, type SessionRules } from "./auth/better-auth/session.ts";
 import { createPasswordSignIn, type PasswordSignIn } from "./auth/better-auth/sign-in.ts";
 import { createCredentials, type Credentials } from "./auth/credentials.ts";
 import { createUnfinishedWork } from "./auth/plugins/unfinished-work.ts";
+import { createSecondFactorCheck, type SecondFactorCheck } from "./auth/second-factor.ts";
 import { createUsedTokens, type UsedTokens } from "./auth/used-tokens.ts";
 import { createUserEvents, type UserEvents } from "./account/user-events.ts";
 import { promoteConfiguredAdmins } from "./account/admin-emails.ts";
@@ -46,6 +47,8 @@ export interface Services {
   passwordSignIn: PasswordSignIn;
   /** The one password check outside Better Auth's handler, with one timing defence (auth/credentials.ts). */
   credentials: Credentials;
+  /** The token API's second-factor check, by Better Auth's two-factor routes (auth/second-factor.ts). */
+  secondFactor: SecondFactorCheck;
   /** The durable mail outbox (email/mail-outbox.ts): `enqueue` writes a row, its sender delivers. */
   mailer: MailOutbox;
   audit: AuditLog;
@@ -220,6 +223,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     auth,
     passwordSignIn,
     credentials,
+    secondFactor: createSecondFactorCheck(auth, session, config.baseURL),
     mailer,
     audit,
     counters,

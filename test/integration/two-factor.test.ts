@@ -80,4 +80,39 @@ describe.each(DB_KINDS)("two factors on %s", (kind) => {
     expect(again.status).toBe(401);
     expect((await second.get("/api/v1/me")).status).toBe(401);
   });
+
+  it("the token API: mfa_required without a code, tokens with a right TOTP or recovery code, wrong codes throttled like wrong passwords", async () => {
+    const u = await enrolled();
+    const grant = (extra: object = {}) => t.client().post("/api/v1/auth/token", { grant_type: "password", email: u.email, password: u.password, ...extra });
+
+    const bare = await grant();
+    expect(bare.status).toBe(403);
+    expect(bare.json).toMatchObject({ error: "mfa_required", code: "MFA_REQUIRED" });
+    expect(bare.json.error_description).toEqual(expect.any(String));
+    expect(bare.json.access_token).toBeUndefined();
+
+    const sessionsBefore = (await sessionsOf(u.userId)).length;
+    const withTotp = await grant({ otp: totpCode(u.totpURI) });
+    expect(withTotp.status, withTotp.text).toBe(200);
+    expect((await sessionsOf(u.userId)).length).toBe(sessionsBefore);
+    expect(withTotp.json.access_token).toEqual(expect.any(String));
+    // The browser session Better Auth opened to check the code is gone: only the tokens remain.
+    const me = await t.client().get("/api/v1/me", { headers: { authorization: `Bearer ${withTotp.json.access_token}` } });
+    expect(me.json.id).toBe(u.userId);
+
+    const recovery = u.backupCodes[1]!;
+    expect((await grant({ otp: recovery })).status).toBe(200);
+    const reused = await grant({ otp: recovery });
+    expect(reused.status).toBe(400);
+    expect(reused.json).toMatchObject({ error: "invalid_grant", code: "INVALID_CODE" });
+
+    // Wrong codes: each counts against the account, and the right password does not clear them.
+    let throttled = null as null | { status: number; json: any };
+    for (let i = 0; i < 12 && !throttled; i++) {
+      const res = await grant({ otp: "000000" === totpCode(u.totpURI) ? "111111" : "000000" });
+      if (res.status === 429) throttled = res;
+      else expect(res.status).toBe(400);
+    }
+    expect(throttled?.json.code).toBe("TOO_MANY_ATTEMPTS");
+  });
 });

@@ -50,7 +50,7 @@ const postToken = createRoute({
   responses: {
     200: jsonResponse(tokenResponseSchema, "Tokens (Cache-Control: no-store)"),
     400: errorResponse(400, "invalid_request, unsupported_grant_type, or invalid_grant (the same for an unknown email and a wrong password)", oauthErrorSchema),
-    403: errorResponse(403, "EMAIL_NOT_VERIFIED or BANNED_USER (only after a correct password)", oauthErrorSchema),
+    403: errorResponse(403, "EMAIL_NOT_VERIFIED, BANNED_USER, or MFA_REQUIRED (`mfa_required`: the account has a second factor, send `otp`), only after a correct password", oauthErrorSchema),
     429: errorResponse(429, "Too many attempts: RATE_LIMITED per IP, or TOO_MANY_ATTEMPTS (error too_many_attempts) per account; see Retry-After"),
     ...errorResponses(503),
   },
@@ -134,8 +134,9 @@ export function tokenRoutes(s: Services) {
       await s.audit.record({ type: "sign_in_failed", userId: null, detail: { method: "token" } });
       throw oauthError(400, "invalid_grant", "Invalid email or password.", "INVALID_EMAIL_OR_PASSWORD");
     }
-    await s.throttle.recordSuccess(email, throttled);
     const { user } = checked;
+    // With a second factor, the right password alone does not clear the account's failures.
+    if (!user.twoFactorEnabled) await s.throttle.recordSuccess(email, throttled);
     if (isBannedNow(user)) {
       throw oauthError(403, "access_denied", "This account has been suspended.", "BANNED_USER");
     }
@@ -145,6 +146,19 @@ export function tokenRoutes(s: Services) {
         .sendVerificationEmail({ body: { email } })
         .catch((err: unknown) => s.logger.warn({ err: String(err) }, "verification mail on token grant failed"));
       throw oauthError(403, "invalid_grant", "Verify your email address first: we have sent you a new link.", "EMAIL_NOT_VERIFIED");
+    }
+    if (user.twoFactorEnabled) {
+      // The password alone is not enough: the code too, and a wrong code counts as a wrong
+      // password against the account (the right password must not reset that count).
+      if (!body.otp) {
+        throw oauthError(403, "mfa_required", "This account has a second factor: send the code from the authenticator app, or a recovery code, as `otp`.", "MFA_REQUIRED");
+      }
+      if (!(await s.secondFactor.verify(user.email, body.password, body.otp, currentRequest()!.ip))) {
+        await s.throttle.recordFailure(email);
+        await s.audit.record({ type: "sign_in_failed", userId: user.id, detail: { method: "token", factor: "second" } });
+        throw oauthError(400, "invalid_grant", "The code is not right, or was already used.", "INVALID_CODE");
+      }
+      await s.throttle.recordSuccess(email, throttled);
     }
     const refresh = await s.refreshTokens.issue(user.id, meta);
     await s.audit.record({ type: "sign_in", userId: user.id, detail: { method: "token" } });

@@ -6,7 +6,17 @@ import { z } from "zod";
  */
 export const tokenRequestSchema = z
   .discriminatedUnion("grant_type", [
-    z.object({ grant_type: z.literal("password"), email: z.string().min(1).max(320), password: z.string().min(1).max(1024) }),
+    z.object({
+      grant_type: z.literal("password"),
+      email: z.string().min(1).max(320),
+      password: z.string().min(1).max(1024),
+      otp: z
+        .string()
+        .min(1)
+        .max(64)
+        .optional()
+        .meta({ description: "For an account with a second factor: the authenticator's six digits, or a recovery code" }),
+    }),
     z.object({ grant_type: z.literal("refresh_token"), refresh_token: z.string().min(1).max(512) }),
   ])
   .meta({ id: "TokenRequest" });
@@ -21,7 +31,7 @@ export const tokenResponseSchema = z
   })
   .meta({ id: "TokenResponse" });
 
-export const OAUTH_ERRORS = ["invalid_request", "invalid_grant", "unsupported_grant_type", "access_denied", "too_many_attempts"] as const;
+export const OAUTH_ERRORS = ["invalid_request", "invalid_grant", "unsupported_grant_type", "access_denied", "too_many_attempts", "mfa_required"] as const;
 
 /** RFC 6749 §5.2 body, plus our usual { code, message } so every client can read it. */
 export const oauthErrorSchema = z
