@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestInstance, DB_KINDS, STRONG_PASSWORD, uniqueEmail, type TestClient, type TestInstance } from "../support/instance.ts";
+import { accountWithRole, enrolSecondFactor } from "../support/staff.ts";
+import { totpCode } from "../support/totp.ts";
 
 type Role = "user" | "moderator" | "admin";
 type Target = Role | "self";
@@ -22,14 +24,8 @@ describe.each(DB_KINDS)("staff on %s", (kind) => {
   });
   afterAll(() => t.close());
 
-  async function account(role: Role, name = `A ${role}`): Promise<Account> {
-    const u = await t.signedInUser({ name });
-    if (role !== "user") {
-      await t.services.db.kysely.updateTable("user").set({ role }).where("id", "=", u.userId).execute();
-      t.services.userEvents.changed(u.userId);
-    }
-    return u;
-  }
+  /** Staff come with a second factor passed in their session (STAFF_REQUIRE_2FA is on by default). */
+  const account = (role: Role, name?: string): Promise<Account> => accountWithRole(t, role, name);
 
   const userRow = (id: string) => t.services.db.kysely.selectFrom("user").selectAll().where("id", "=", id).executeTakeFirst();
 
@@ -223,6 +219,31 @@ describe.each(DB_KINDS)("staff on %s", (kind) => {
     expect(opened.json.code).toBe("BANNED_USER");
     expect(opened.headers.getSetCookie().filter((l) => l.includes("session_token=") && !l.includes("Max-Age=0"))).toEqual([]);
     expect(await t.services.db.kysely.selectFrom("session").select("id").where("userId", "=", id).execute()).toEqual([]);
+  });
+
+  it("STAFF_REQUIRE_2FA (the default): staff act only from a session that passed a second factor", async () => {
+    const u = await t.signedInUser({ name: "New Moderator" });
+    await t.services.db.kysely.updateTable("user").set({ role: "moderator" }).where("id", "=", u.userId).execute();
+    t.services.userEvents.changed(u.userId);
+    const list = () => u.client.get("/api/auth/admin/list-users");
+    const noFactor = await list();
+    expect(noFactor.status).toBe(403);
+    expect(noFactor.json.code).toBe("TWO_FACTOR_REQUIRED");
+
+    // Enrolled from another browser: this browser's older session never passed the factor.
+    const other = t.client();
+    expect((await other.post("/api/auth/sign-in/email", { email: u.email, password: u.password })).status).toBe(200);
+    const { totpURI } = await enrolSecondFactor(other, u.password);
+    expect((await other.get("/api/auth/admin/list-users")).status).toBe(200);
+    const stale = await list();
+    expect(stale.status).toBe(403);
+    expect(stale.json.code).toBe("TWO_FACTOR_REQUIRED");
+
+    // Signing in again with the code makes this browser's session count.
+    const again = t.client();
+    expect((await again.post("/api/auth/sign-in/email", { email: u.email, password: u.password })).json.twoFactorRedirect).toBe(true);
+    expect((await again.post("/api/auth/two-factor/verify-totp", { code: totpCode(totpURI) })).status).toBe(200);
+    expect((await again.get("/api/auth/admin/list-users")).status).toBe(200);
   });
 
   it("the last admin stays: no admin acts on themselves, and two admins demoting each other at once keep one", async () => {

@@ -21,6 +21,7 @@ import {
   type TestInstance,
   type TestResponse,
 } from "../support/instance.ts";
+import { accountWithRole } from "../support/staff.ts";
 
 const TOKEN = "/api/v1/auth/token";
 const REVOKE = "/api/v1/auth/revoke";
@@ -430,8 +431,7 @@ describe.each(DB_KINDS)("token API on %s", (kind) => {
 
     it("7.4.2 a ban (admin API) ends bearer access at once and refresh with invalid_grant", async () => {
       const u = await api.userWithTokens();
-      const staff = await t.signedInUser();
-      await t.services.db.kysely.updateTable("user").set({ role: "admin" }).where("id", "=", staff.userId).execute();
+      const staff = await accountWithRole(t, "admin");
       expect((await api.me(u.access)).status).toBe(200);
 
       const ban = await staff.client.post("/api/auth/admin/ban-user", { userId: u.userId, banReason: "test" });

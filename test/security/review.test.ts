@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BASE_URL, DB_KINDS, STRONG_PASSWORD, uniqueEmail } from "../support/instance.ts";
+import { enrolSecondFactor } from "../support/staff.ts";
 import { startRealServer, type Browser, type RealServer } from "./real-server.ts";
 import { FOREIGN_REDIRECTS } from "./redirect-variants.ts";
 
@@ -212,6 +213,8 @@ describe.each(DB_KINDS)("security review on %s", (kind) => {
     it("a ban refuses the earlier access token, and so does a second instance on the same database within seconds", async () => {
       const admin = await account(ADMIN);
       expect((await admin.b.get("/api/v1/me")).json.role).toBe("admin");
+      // Staff act from a session that passed a second factor (STAFF_REQUIRE_2FA).
+      await enrolSecondFactor(admin.b, STRONG_PASSWORD);
       const u = await withToken();
       const other = await startRealServerOn(r);
       try {

@@ -21,6 +21,7 @@ import { cachedAuthHandler } from "./better-auth/router.ts";
 import { noticeEmailChange, notifyPasswordChanged, queueMail } from "./mail.ts";
 import { eventsPlugin, verifiedDuring } from "./plugins/events.ts";
 import { staffPlugin } from "./plugins/staff.ts";
+import { secondFactorPlugin } from "./plugins/second-factor.ts";
 import { accessControl, roles } from "./roles.ts";
 import { CLIENT_IP_HEADER } from "../http/client-ip-header.ts";
 import { accessTokenClaims, JWKS_GRACE_SECONDS } from "../tokens/access-token-claims.ts";
@@ -240,6 +241,7 @@ export function createAuth(deps: AuthDeps) {
       // TOTP with recovery codes; a password sign-in of an account with a factor answers
       // { twoFactorRedirect: true } and no session until the code (Better Auth's routes, unchanged).
       twoFactor({ issuer: "AI Book", trustDeviceMaxAge: 30 * 86_400 }),
+      secondFactorPlugin(deps),
       jwt({
         jwks: {
           keyPairConfig: { alg: "EdDSA", crv: "Ed25519" },

@@ -53,6 +53,7 @@ export const envSchema = z.object({
   REQUIRE_EMAIL_VERIFICATION: bool(true),
   PASSWORD_MIN_LENGTH: int(8, 8, 64),
   ADMIN_EMAILS: list,
+  STAFF_REQUIRE_2FA: bool(true),
   TRUSTED_PROXIES: list,
   RATE_LIMIT: z.enum(["on", "off"]).default("on"),
   FAST_PATHS: z.enum(["on", "off"]).default("on"),

@@ -85,6 +85,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     warnings.push("ALLOW_INSECURE_HTTP=true: cookies are sent without Secure over plain http; use this only on a private network");
   }
   if (env.RATE_LIMIT === "off") warnings.push("RATE_LIMIT=off: abuse protection is disabled");
+  if (!env.STAFF_REQUIRE_2FA) warnings.push("STAFF_REQUIRE_2FA=false: moderators and admins can act with a password alone");
   if (!env.REQUIRE_EMAIL_VERIFICATION) warnings.push("REQUIRE_EMAIL_VERIFICATION=false: accounts can sign in without proving they own their address");
   if (Boolean(env.GITHUB_CLIENT_ID) !== Boolean(env.GITHUB_CLIENT_SECRET)) problems.push("GITHUB_CLIENT_ID/GITHUB_CLIENT_SECRET: set both or neither");
   if (Boolean(env.GOOGLE_CLIENT_ID) !== Boolean(env.GOOGLE_CLIENT_SECRET)) problems.push("GOOGLE_CLIENT_ID/GOOGLE_CLIENT_SECRET: set both or neither");

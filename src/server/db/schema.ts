@@ -181,9 +181,16 @@ export interface MailOutboxTable {
   sent_at: number | null;
 }
 
+/** A session that passed a second factor (staff routes ask for one). */
+export interface SessionFactorTable {
+  session_id: string;
+  verified_at: number;
+}
+
 export interface Database {
   user: UserTable;
   twoFactor: TwoFactorTable;
+  session_factor: SessionFactorTable;
   session: SessionTable;
   account: AccountTable;
   verification: VerificationTable;

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { promoteConfiguredAdmins } from "../../../src/server/account/admin-emails.ts";
 import { createTestInstance, STRONG_PASSWORD, uniqueEmail, DB_KINDS, useTestInstance, type TestInstance } from "../../support/instance.ts";
 import { BOSS, expectCleanError } from "./support.ts";
+import { enrolSecondFactor } from "../../support/staff.ts";
+import { totpCode } from "../../support/totp.ts";
 
 describe.each(DB_KINDS)("roles on %s", (kind) => {
   let t!: TestInstance;
@@ -75,7 +77,12 @@ describe.each(DB_KINDS)("roles on %s", (kind) => {
       const own = await c.get("/api/v1/me/security-events");
       expect(own.json.events.map((e: { type: string }) => e.type)).toContain("role_changed");
 
-      // 8.2.1 an admin-only Better Auth route: 200 for the admin, 403 for a user, 401 for nobody.
+      // 8.2.1 an admin-only Better Auth route: 200 for the admin (once their session passed a
+      // second factor: STAFF_REQUIRE_2FA), 403 for a user, 401 for nobody.
+      const before2fa = await c.get("/api/auth/admin/list-users");
+      expect(before2fa.status).toBe(403);
+      expect(before2fa.json.code).toBe("TWO_FACTOR_REQUIRED");
+      const { totpURI } = await enrolSecondFactor(c, STRONG_PASSWORD);
       const list = await c.get("/api/auth/admin/list-users");
       expect(list.status, list.text).toBe(200);
       expect(list.json.users.map((u: { email: string }) => u.email)).toContain(BOSS);
@@ -84,8 +91,8 @@ describe.each(DB_KINDS)("roles on %s", (kind) => {
       expectCleanError(forbidden, t, 403);
       expect(forbidden.text).not.toContain(BOSS);
       expect((await t.client().get("/api/auth/admin/list-users")).status).toBe(401);
-      // A bearer token minted for the admin carries the role.
-      const adminToken = await t.client().post("/api/v1/auth/token", { grant_type: "password", email: BOSS, password: STRONG_PASSWORD });
+      // A bearer token minted for the admin (with their second factor) carries the role.
+      const adminToken = await t.client().post("/api/v1/auth/token", { grant_type: "password", email: BOSS, password: STRONG_PASSWORD, otp: totpCode(totpURI) });
       expect(adminToken.status).toBe(200);
       expect((await t.client().get("/api/v1/me", { headers: { authorization: `Bearer ${adminToken.json.access_token}` } })).json.role).toBe("admin");
     });
@@ -130,6 +137,7 @@ describe.each(DB_KINDS)("ADMIN_EMAILS without required verification on %s", (kin
     // The role is read from the database on each request, so the same access token now shows it (8.3.2).
     const after = await t.client().get("/api/v1/me", { headers: bearer });
     expect(after.json).toMatchObject({ role: "admin", emailVerified: true });
+    await enrolSecondFactor(c, STRONG_PASSWORD);
     expect((await c.get("/api/auth/admin/list-users")).status).toBe(200);
   });
 });

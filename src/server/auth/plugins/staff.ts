@@ -3,12 +3,15 @@ import { APIError, createAuthMiddleware, getSessionFromCtx } from "better-auth/a
 import { sql } from "kysely";
 import type { AuthDeps } from "../auth.ts";
 import { errorBody } from "../../http/errors.ts";
+import { sessionPassedSecondFactor } from "./second-factor.ts";
 import { isRole, rankOf, type Role } from "../../../shared/roles.ts";
 
 /**
  * The rules Better Auth's admin routes (/api/auth/admin/*) lack, around its own access control
  * (auth/roles.ts says which role may call which route):
  *
+ * - **a second factor** (STAFF_REQUIRE_2FA, the default): staff act only from a session that
+ *   passed one (plugins/second-factor.ts), else 403 TWO_FACTOR_REQUIRED;
  * - **rank**: a staff member acts only on accounts ranked below them: a moderator on readers,
  *   never on a moderator or an admin; an admin on anyone, but never on their own account
  *   (banning, demoting, removing or signing out oneself);
@@ -122,6 +125,18 @@ export function staffPlugin(deps: AuthDeps): BetterAuthPlugin {
     // No session: Better Auth answers 401. A reader: its access control answers 403.
     if (!session || rankOf(session.user.role) === 0) return;
     const actor = { id: session.user.id, role: (isRole(session.user.role) ? session.user.role : "user") as Role };
+    if (deps.config.env.STAFF_REQUIRE_2FA) {
+      const enrolled = Boolean((session.user as { twoFactorEnabled?: boolean | null }).twoFactorEnabled);
+      if (!enrolled || !(await sessionPassedSecondFactor(deps, session.session.id))) {
+        throw refuse(
+          "FORBIDDEN",
+          "TWO_FACTOR_REQUIRED",
+          enrolled
+            ? "Staff actions need a session signed in with your second factor: sign out and in again with your code."
+            : "Staff actions need a second factor: add an authenticator app on your account page first.",
+        );
+      }
+    }
     const targetId = await route.target(ctx);
     if (!targetId) return; // no account named (or none found): Better Auth answers
     const target = await ctx.context.internalAdapter.findUserById(targetId);
