@@ -153,6 +153,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
   const auth = createAuth({
     anonymous,
     unfinished,
+    usedTokens,
     config,
     db,
     mailer,

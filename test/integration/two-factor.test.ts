@@ -59,7 +59,12 @@ describe.each(DB_KINDS)("two factors on %s", (kind) => {
     expect(wrong.status).toBe(401);
     expect((await sessionsOf(u.userId)).length).toBe(before);
 
-    const right = await browser.post("/api/auth/two-factor/verify-totp", { code: totpCode(u.totpURI) });
+    // The enrolment used this window's code: a code is good once (the next window's is accepted too).
+    const reused = await browser.post("/api/auth/two-factor/verify-totp", { code: totpCode(u.totpURI) });
+    expect(reused.status).toBe(401);
+    expect(reused.json.code).toBe("INVALID_CODE");
+    expect((await sessionsOf(u.userId)).length).toBe(before);
+    const right = await browser.post("/api/auth/two-factor/verify-totp", { code: totpCode(u.totpURI, Date.now(), 1) });
     expect(right.status, right.text).toBe(200);
     expect(hasSessionCookie(right)).toBe(true);
     expect((await browser.get("/api/v1/me")).json.id).toBe(u.userId);
@@ -92,9 +97,13 @@ describe.each(DB_KINDS)("two factors on %s", (kind) => {
     expect(bare.json.access_token).toBeUndefined();
 
     const sessionsBefore = (await sessionsOf(u.userId)).length;
-    const withTotp = await grant({ otp: totpCode(u.totpURI) });
+    // The enrolment used this window's code (6.5.1: once only): the next window's.
+    const withTotp = await grant({ otp: totpCode(u.totpURI, Date.now(), 1) });
     expect(withTotp.status, withTotp.text).toBe(200);
     expect((await sessionsOf(u.userId)).length).toBe(sessionsBefore);
+    const replayed = await grant({ otp: totpCode(u.totpURI, Date.now(), 1) });
+    expect(replayed.status).toBe(400);
+    expect(replayed.json.code).toBe("INVALID_CODE");
     expect(withTotp.json.access_token).toEqual(expect.any(String));
     // The browser session Better Auth opened to check the code is gone: only the tokens remain.
     const me = await t.client().get("/api/v1/me", { headers: { authorization: `Bearer ${withTotp.json.access_token}` } });

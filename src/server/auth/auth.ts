@@ -16,6 +16,7 @@ import {
 import { hashPassword, verifyPassword } from "./password-hash.ts";
 import { passwordPolicyPlugin } from "./plugins/password-policy.ts";
 import type { UnfinishedWork } from "./plugins/unfinished-work.ts";
+import type { UsedTokens } from "./used-tokens.ts";
 import { sessionCapPlugin } from "./plugins/session-cap.ts";
 import { cachedAuthHandler } from "./better-auth/router.ts";
 import { noticeEmailChange, notifyPasswordChanged, queueMail } from "./mail.ts";
@@ -54,6 +55,8 @@ export interface AuthDeps {
   anonymous: AnonymousMerger;
   /** Answers 503 for a route whose mail or database work did not happen (plugins/unfinished-work.ts). */
   unfinished: UnfinishedWork;
+  /** Single-use links and codes (used-tokens.ts): a TOTP code is used once. */
+  usedTokens: UsedTokens;
 }
 
 const minutes = (seconds: number) => Math.round(seconds / 60);
