@@ -124,4 +124,19 @@ describe.each(DB_KINDS)("two factors on %s", (kind) => {
     }
     expect(throttled?.json.code).toBe("TOO_MANY_ATTEMPTS");
   });
+
+  it("adding and removing a factor, and using a recovery code, are in the reader's activity and mailed to them", async () => {
+    const since = Date.now();
+    const u = await enrolled();
+    await t.mail.waitFor(u.email, { subject: /two-step verification is on/i, since });
+    const browser = t.client();
+    expect((await browser.post("/api/auth/sign-in/email", { email: u.email, password: u.password })).json.twoFactorRedirect).toBe(true);
+    expect((await browser.post("/api/auth/two-factor/verify-backup-code", { code: u.backupCodes[2] })).status).toBe(200);
+    await t.mail.waitFor(u.email, { subject: /recovery code was used/i, since });
+    const off = await browser.post("/api/auth/two-factor/disable", { password: u.password });
+    expect(off.status, off.text).toBe(200);
+    await t.mail.waitFor(u.email, { subject: /turned off/i, since });
+    const events = (await browser.get("/api/v1/me/security-events")).json.events.map((e: { type: string }) => e.type);
+    expect(events).toEqual(expect.arrayContaining(["two_factor_enabled", "recovery_code_used", "two_factor_disabled"]));
+  });
 });

@@ -28,6 +28,9 @@ export type SecurityEventType =
   | "user_banned"
   | "user_unbanned"
   | "user_removed"
+  | "two_factor_enabled"
+  | "two_factor_disabled"
+  | "recovery_code_used"
   | "anonymous_merged";
 
 export interface SecurityEventInput {

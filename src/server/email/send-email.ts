@@ -20,7 +20,8 @@ export type EmailTag =
   | "change-email"
   | "delete-account"
   | "email-changed"
-  | "account-exists";
+  | "account-exists"
+  | "second-factor";
 
 export const EMAIL_TAGS: readonly EmailTag[] = [
   "verify-email",
@@ -30,6 +31,7 @@ export const EMAIL_TAGS: readonly EmailTag[] = [
   "delete-account",
   "email-changed",
   "account-exists",
+  "second-factor",
 ];
 
 export interface EmailMessage {

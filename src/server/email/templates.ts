@@ -314,3 +314,32 @@ export function deleteAccountMessage(p: ExpiringLinkMail): EmailMessage {
     ],
   });
 }
+
+export type SecondFactorChange = "added" | "removed" | "recovery-code-used";
+
+/** A second factor was added or removed, or a recovery code used (ASVS 6.3.7): with a way back if it was not the reader. */
+export function secondFactorNoticeMessage(p: {
+  to: string;
+  name: string;
+  change: SecondFactorChange;
+  when: Date;
+  resetUrl: string;
+  appName?: string;
+}): EmailMessage {
+  const app = appNameOf(p.appName);
+  const when = formatWhen(p.when);
+  const words = {
+    added: { subject: `Two-step verification is on for your ${app} account`, heading: "Two-step verification is on", what: para`An authenticator app was added to your ${app} account on ${when}. Signing in now asks for its code.` },
+    removed: { subject: `Two-step verification was turned off for your ${app} account`, heading: "Two-step verification is off", what: para`Two-step verification was turned off for your ${app} account on ${when}. Signing in now needs only the password.` },
+    "recovery-code-used": { subject: `A recovery code was used to sign in to ${app}`, heading: "A recovery code was used", what: para`Someone signed in to your ${app} account with one of its recovery codes on ${when}. That code cannot be used again.` },
+  }[p.change];
+  return build(p.to, "second-factor", {
+    appName: app,
+    subject: words.subject,
+    heading: words.heading,
+    greeting: greetingName(p.name),
+    before: [words.what, plain("If this was you, there's nothing else to do.")],
+    action: { label: "Reset your password", url: httpUrl(p.resetUrl) },
+    after: [plain("If this wasn't you, someone may know your password: reset it now, then check your account's security activity.")],
+  });
+}

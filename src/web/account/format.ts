@@ -68,6 +68,9 @@ const EVENT_WORDS: Record<string, string> = {
   user_banned: "Account suspended",
   user_unbanned: "Account restored",
   user_removed: "Account removed by an admin",
+  two_factor_enabled: "Two-step verification turned on",
+  two_factor_disabled: "Two-step verification turned off",
+  recovery_code_used: "Signed in with a recovery code",
 };
 
 export function describeEvent(type: string): string {

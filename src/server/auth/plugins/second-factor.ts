@@ -1,6 +1,14 @@
 import type { BetterAuthPlugin } from "better-auth";
 import { APIError, createAuthMiddleware, getSessionFromCtx } from "better-auth/api";
 import type { AuthDeps } from "../auth.ts";
+import { queueMail } from "../mail.ts";
+import { secondFactorNoticeMessage, type SecondFactorChange } from "../../email/templates.ts";
+
+/** What each successful route changes, for the reader's activity and a notice by mail. */
+const NOTICES: Record<string, { event: "two_factor_enabled" | "two_factor_disabled" | "recovery_code_used"; change: SecondFactorChange }> = {
+  "/two-factor/disable": { event: "two_factor_disabled", change: "removed" },
+  "/two-factor/verify-backup-code": { event: "recovery_code_used", change: "recovery-code-used" },
+};
 
 /** Better Auth's routes that check a second factor; a 200 from one means the code was right. */
 const VERIFY_PATHS = new Set(["/two-factor/verify-totp", "/two-factor/verify-backup-code", "/two-factor/verify-otp"]);
@@ -14,6 +22,8 @@ const TOTP_REUSE_MS = 90_000;
  * - **a TOTP code is used once** (ASVS 6.5.1): Better Auth accepts the same code again for as
  *   long as it is valid. Each code is claimed for its account before Better Auth checks it (two
  *   requests at once cannot both use it) and given back if Better Auth refuses it;
+ * - **notices**: adding or removing a factor and using a recovery code are in the reader's
+ *   security activity and sent to their address (ASVS 6.3.7);
  * - **sessions that passed a second factor** are recorded (table session_factor): the session a
  *   right code opens at sign-in, or the one in which a first code confirmed an enrolment. Staff
  *   routes ask for such a session (STAFF_REQUIRE_2FA, plugins/staff.ts).
@@ -22,11 +32,26 @@ export function secondFactorPlugin(deps: AuthDeps): BetterAuthPlugin {
   const { db, usedTokens } = deps;
   /** Codes claimed by this request, to give back if Better Auth refuses them. */
   const claimed = new WeakMap<Request, string>();
+  /** Requests confirming an enrolment (a signed-in account without a factor yet). */
+  const enrolling = new WeakSet<Request>();
+
+  const refused = (returned: unknown) => {
+    const status = (returned as { statusCode?: unknown } | null)?.statusCode;
+    return !returned || returned instanceof Error || (typeof status === "number" && status >= 400);
+  };
+
+  async function notice(user: { id: string; email: string; name: string }, event: (typeof NOTICES)[string]["event"], change: SecondFactorChange) {
+    await deps.audit.record({ type: event, userId: user.id });
+    await queueMail(deps, secondFactorNoticeMessage({ to: user.email, name: user.name, change, when: new Date(), resetUrl: `${deps.config.baseURL}/forgot-password` }));
+  }
 
   /** The account a TOTP is being checked for: the signed-in one (enrolment), or the sign-in waiting for its code. */
   async function accountOf(ctx: Parameters<Parameters<typeof createAuthMiddleware>[0]>[0]): Promise<string | null> {
     const session = await getSessionFromCtx(ctx).catch(() => null);
-    if (session) return session.user.id;
+    if (session) {
+      if (ctx.request && !(session.user as { twoFactorEnabled?: boolean | null }).twoFactorEnabled) enrolling.add(ctx.request);
+      return session.user.id;
+    }
     const cookie = ctx.context.createAuthCookie("two_factor");
     const identifier = await ctx.getSignedCookie(cookie.name, ctx.context.secret);
     if (!identifier) return null;
@@ -59,16 +84,31 @@ export function secondFactorPlugin(deps: AuthDeps): BetterAuthPlugin {
             const key = ctx.request ? claimed.get(ctx.request) : undefined;
             if (!key) return;
             claimed.delete(ctx.request!);
-            const returned = ctx.context.returned as { statusCode?: unknown } | null;
-            const refused = returned instanceof Error || (typeof returned?.statusCode === "number" && returned.statusCode >= 400);
-            if (refused) await usedTokens.release("totp", key);
+            if (refused(ctx.context.returned)) {
+              await usedTokens.release("totp", key);
+              return;
+            }
+            if (enrolling.has(ctx.request!)) {
+              const session = ctx.context.newSession ?? (await getSessionFromCtx(ctx).catch(() => null));
+              if (session) await notice(session.user, "two_factor_enabled", "added");
+            }
+          }),
+        },
+        {
+          matcher: (ctx: { path?: string }) => (ctx.path ?? "") in NOTICES,
+          handler: createAuthMiddleware(async (ctx) => {
+            if (refused(ctx.context.returned)) return;
+            const session = ctx.context.newSession ?? ctx.context.session ?? (await getSessionFromCtx(ctx).catch(() => null));
+            if (!session) return;
+            const { event, change } = NOTICES[ctx.path!]!;
+            await notice(session.user, event, change);
           }),
         },
         {
           matcher: (ctx: { path?: string }) => VERIFY_PATHS.has(ctx.path ?? ""),
           handler: createAuthMiddleware(async (ctx) => {
-            const returned = ctx.context.returned as { token?: unknown; statusCode?: unknown } | null;
-            if (!returned || returned instanceof Error || (typeof returned.statusCode === "number" && returned.statusCode >= 400)) return;
+            if (refused(ctx.context.returned)) return;
+            const returned = ctx.context.returned as { token?: unknown };
             // The session the code opened, or (confirming an enrolment) the one Better Auth put in
             // place of the current session; else the request's own.
             let sessionId: string | null = ctx.context.newSession?.session.id ?? null;
