@@ -10,6 +10,7 @@ import { RULES } from "./rate-limit/rules.ts";
 import { authRoutes } from "./auth/routes/index.ts";
 import { tokenRoutes } from "./tokens/token-routes.ts";
 import { meRoutes } from "./account/me-routes.ts";
+import { staffRoutes } from "./staff/staff-routes.ts";
 import { healthRoutes } from "./health/health-routes.ts";
 import { getOpenApiDocument, openApiDocument } from "./openapi.ts";
 import { route } from "./http/route.ts";
@@ -53,6 +54,7 @@ export function createApp(s: Services) {
   app.route("/api/v1/auth", providersRoutes(s.auth, s.config.env.PASSWORD_MIN_LENGTH));
   app.route("/api/v1/book", bookRoutes(s.book.current));
   app.route("/api/v1/me", meRoutes(s));
+  app.route("/api/v1/staff", staffRoutes(s));
   app.route(
     "/api/v1/chats",
     chatRoutes(s, {

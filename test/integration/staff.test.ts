@@ -247,6 +247,39 @@ describe.each(DB_KINDS)("staff on %s", (kind) => {
     expect((await again.get("/api/auth/admin/list-users")).status).toBe(200);
   });
 
+  it("an admin sends a reader a reset link and takes away a lost second factor; moderators and oneself are refused", async () => {
+    const admin = await account("admin");
+    const moderator = await account("moderator");
+    const reader = await account("user", "Lost Phone Reader");
+    const { totpURI } = await enrolSecondFactor(reader.client, reader.password);
+    const since = Date.now();
+
+    const byModerator = await moderator.client.request("POST", `/api/v1/staff/users/${reader.userId}/password-reset`, { reason: "asked by mail" });
+    expect(byModerator.status).toBe(403);
+    expect((await admin.client.request("POST", `/api/v1/staff/users/${admin.userId}/password-reset`, {})).json.code).toBe("NOT_ON_YOURSELF");
+    expect((await admin.client.request("POST", "/api/v1/staff/users/nobody/password-reset", {})).status).toBe(404);
+
+    const sent = await admin.client.request("POST", `/api/v1/staff/users/${reader.userId}/password-reset`, { reason: "asked by mail" });
+    expect(sent.status, sent.text).toBe(202);
+    const mail = await t.mail.waitFor(reader.email, { subject: /reset/i, since });
+    expect(t.mail.linkFrom(mail, "/reset-password")).toContain("/reset-password");
+
+    const noReason = await admin.client.request("DELETE", `/api/v1/staff/users/${reader.userId}/second-factor`, {});
+    expect(noReason.status).toBe(400);
+    const reset = await admin.client.request("DELETE", `/api/v1/staff/users/${reader.userId}/second-factor`, { reason: "Lost their phone; identity checked" });
+    expect(reset.status, reset.text).toBe(200);
+    expect(reset.json).toEqual({ twoFactorEnabled: false });
+    await t.mail.waitFor(reader.email, { subject: /turned off/i, since });
+    // The password alone signs in again, until the reader enrols anew.
+    const signIn = await t.client().post("/api/auth/sign-in/email", { email: reader.email, password: reader.password });
+    expect(signIn.status).toBe(200);
+    expect(signIn.json.twoFactorRedirect).toBeUndefined();
+    expect(totpURI).toMatch(/^otpauth:/);
+    const events = await t.services.db.kysely.selectFrom("security_event").select(["type", "detail"]).where("user_id", "=", reader.userId).execute();
+    const off = events.find((e) => e.type === "two_factor_disabled" && e.detail?.includes(admin.userId));
+    expect(JSON.parse(off!.detail!)).toMatchObject({ by: admin.userId, byRole: "admin", reason: "Lost their phone; identity checked", before: { twoFactorEnabled: true }, after: { twoFactorEnabled: false } });
+  });
+
   it("the last admin stays: no admin acts on themselves, and two admins demoting each other at once keep one", async () => {
     const only = await account("admin", "Only Admin");
     // Whoever else is admin from earlier tests steps down first: this admin is then the last one.

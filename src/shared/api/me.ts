@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { preferencesPatchSchema, preferencesSchema } from "../preferences.ts";
 import { isoTime } from "./errors.ts";
+import { ROLES } from "../roles.ts";
 
 /** /api/v1/me: the caller's own profile, preferences and security activity. */
-export const ROLES = ["user", "moderator", "admin"] as const;
+export { ROLES } from "../roles.ts";
 
 export const preferences = preferencesSchema.meta({ id: "Preferences" });
 export const preferencesPatch = preferencesPatchSchema.meta({ id: "PreferencesPatch" });

@@ -4,6 +4,7 @@ import { sql } from "kysely";
 import type { AuthDeps } from "../auth.ts";
 import { errorBody } from "../../http/errors.ts";
 import { sessionPassedSecondFactor } from "./second-factor.ts";
+import { rankRefusal, secondFactorRefusal } from "../staff-rules.ts";
 import { isRole, rankOf, type Role } from "../../../shared/roles.ts";
 
 /**
@@ -127,26 +128,15 @@ export function staffPlugin(deps: AuthDeps): BetterAuthPlugin {
     const actor = { id: session.user.id, role: (isRole(session.user.role) ? session.user.role : "user") as Role };
     if (deps.config.env.STAFF_REQUIRE_2FA) {
       const enrolled = Boolean((session.user as { twoFactorEnabled?: boolean | null }).twoFactorEnabled);
-      if (!enrolled || !(await sessionPassedSecondFactor(deps, session.session.id))) {
-        throw refuse(
-          "FORBIDDEN",
-          "TWO_FACTOR_REQUIRED",
-          enrolled
-            ? "Staff actions need a session signed in with your second factor: sign out and in again with your code."
-            : "Staff actions need a second factor: add an authenticator app on your account page first.",
-        );
-      }
+      const refusal = secondFactorRefusal(enrolled, enrolled && (await sessionPassedSecondFactor(deps, session.session.id)));
+      if (refusal) throw refuse("FORBIDDEN", refusal.code, refusal.message);
     }
     const targetId = await route.target(ctx);
     if (!targetId) return; // no account named (or none found): Better Auth answers
     const target = await ctx.context.internalAdapter.findUserById(targetId);
     if (!target) return;
-    if (route.changes && target.id === actor.id) {
-      throw refuse("FORBIDDEN", "NOT_ON_YOURSELF", "Staff actions cannot target your own account.");
-    }
-    if (actor.role !== "admin" && rankOf(target.role) >= rankOf(actor.role)) {
-      throw refuse("FORBIDDEN", "TARGET_IS_STAFF", "Moderators act on readers only, never on moderators or admins.");
-    }
+    const refusal = rankRefusal(actor, target, route.changes);
+    if (refusal) throw refuse("FORBIDDEN", refusal.code, refusal.message);
     if (!route.changes) return;
 
     const reason = reasonOf(ctx, path === "/admin/ban-user");
