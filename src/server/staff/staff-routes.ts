@@ -25,6 +25,13 @@ import {
  */
 const json = (schema: Parameters<typeof jsonResponse>[0]) => ({ required: true, content: { "application/json": { schema } } });
 
+/** What every staff route may answer besides its success. */
+const staffErrors = {
+  ...errorResponses(400, 401),
+  403: errorResponse(403, "FORBIDDEN (not an admin), NOT_ON_YOURSELF, TWO_FACTOR_REQUIRED"),
+  404: errorResponse(404, "USER_NOT_FOUND"),
+};
+
 const postPasswordReset = createRoute({
   method: "post",
   path: "/users/{id}/password-reset",
@@ -32,9 +39,7 @@ const postPasswordReset = createRoute({
   request: { params: staffUserParams, body: json(passwordResetByStaffBody) },
   responses: {
     202: jsonResponse(passwordResetByStaffResponse, "The link is on its way to the reader's address"),
-    ...errorResponses(400, 401),
-    403: errorResponse(403, "FORBIDDEN (not an admin), NOT_ON_YOURSELF, TWO_FACTOR_REQUIRED"),
-    404: errorResponse(404, "USER_NOT_FOUND"),
+    ...staffErrors,
   },
 });
 
@@ -45,9 +50,7 @@ const deleteSecondFactor = createRoute({
   request: { params: staffUserParams, body: json(secondFactorResetBody) },
   responses: {
     200: jsonResponse(secondFactorResetResponse, "The reader signs in with their password alone until they enrol again"),
-    ...errorResponses(400, 401),
-    403: errorResponse(403, "FORBIDDEN (not an admin), NOT_ON_YOURSELF, TWO_FACTOR_REQUIRED"),
-    404: errorResponse(404, "USER_NOT_FOUND"),
+    ...staffErrors,
   },
 });
 
