@@ -280,6 +280,27 @@ describe.each(DB_KINDS)("staff on %s", (kind) => {
     expect(JSON.parse(off!.detail!)).toMatchObject({ by: admin.userId, byRole: "admin", reason: "Lost their phone; identity checked", before: { twoFactorEnabled: true }, after: { twoFactorEnabled: false } });
   });
 
+  it("changing a role or an email needs a sign-in from the last ten minutes (SESSION_NOT_FRESH)", async () => {
+    const admin = await account("admin");
+    const reader = await account("user", "Role Target");
+    const age = async (client: TestClient, minutes: number) => {
+      const token = decodeURIComponent(client.cookies.get("better-auth.session_token")!).split(".")[0]!;
+      const createdAt = new Date(Date.now() - minutes * 60_000);
+      await t.services.db.kysely.updateTable("session").set({ createdAt: (kind === "sqlite" ? createdAt.toISOString() : createdAt) as never }).where("token", "=", token).execute();
+    };
+    await age(admin.client, 11);
+    const stale = await admin.client.post("/api/auth/admin/set-role", { userId: reader.userId, role: "moderator", reason: "helps out" });
+    expect(stale.status).toBe(403);
+    expect(stale.json.code).toBe("SESSION_NOT_FRESH");
+    await age(admin.client, 9);
+    expect((await admin.client.post("/api/auth/admin/set-role", { userId: reader.userId, role: "moderator", reason: "helps out" })).status).toBe(200);
+
+    await age(reader.client, 11);
+    const email = await reader.client.post("/api/auth/change-email", { newEmail: uniqueEmail("fresh"), callbackURL: "/account" });
+    expect(email.status).toBe(403);
+    expect(email.json.code).toBe("SESSION_NOT_FRESH");
+  });
+
   it("the last admin stays: no admin acts on themselves, and two admins demoting each other at once keep one", async () => {
     const only = await account("admin", "Only Admin");
     // Whoever else is admin from earlier tests steps down first: this admin is then the last one.

@@ -23,6 +23,7 @@ import { noticeEmailChange, notifyPasswordChanged, queueMail } from "./mail.ts";
 import { eventsPlugin, verifiedDuring } from "./plugins/events.ts";
 import { staffPlugin } from "./plugins/staff.ts";
 import { secondFactorPlugin } from "./plugins/second-factor.ts";
+import { freshSessionPlugin } from "./plugins/fresh-session.ts";
 import { accessControl, roles } from "./roles.ts";
 import { CLIENT_IP_HEADER } from "../http/client-ip-header.ts";
 import { accessTokenClaims, JWKS_GRACE_SECONDS } from "../tokens/access-token-claims.ts";
@@ -245,6 +246,7 @@ export function createAuth(deps: AuthDeps) {
       // { twoFactorRedirect: true } and no session until the code (Better Auth's routes, unchanged).
       twoFactor({ issuer: "AI Book", trustDeviceMaxAge: 30 * 86_400 }),
       secondFactorPlugin(deps),
+      freshSessionPlugin(),
       jwt({
         jwks: {
           keyPairConfig: { alg: "EdDSA", crv: "Ed25519" },
