@@ -205,18 +205,20 @@ describe.each(DB_KINDS)("staff on %s", (kind) => {
     expect(again.status).toBe(200);
   });
 
-  it("a banned account's verification link signs nobody in: 403 BANNED_USER, no session", async () => {
+  it("a banned account's verification link signs nobody in: to the page with error=BANNED_USER, no session", async () => {
     const moderator = await account("moderator");
     const c = t.client();
     const email = uniqueEmail("banned-link");
     const since = Date.now();
-    expect((await c.post("/api/auth/sign-up/email", { name: "Link Holder", email, password: STRONG_PASSWORD })).status).toBe(200);
+    // As the web app signs up: the link lands on /verified.
+    expect((await c.post("/api/auth/sign-up/email", { name: "Link Holder", email, password: STRONG_PASSWORD, callbackURL: "/verified" })).status).toBe(200);
     const link = t.mail.linkFrom(await t.mail.waitFor(email, { subject: /verify/i, since }), "/verify-email");
     const { id } = await t.services.db.kysely.selectFrom("user").select("id").where("email", "=", email).executeTakeFirstOrThrow();
     expect((await moderator.client.post("/api/auth/admin/ban-user", { userId: id, banReason: "Throwaway account" })).status).toBe(200);
     const opened = await c.get(link);
-    expect(opened.status).toBe(403);
-    expect(opened.json.code).toBe("BANNED_USER");
+    // The browser lands on the callback page, which says the account is suspended.
+    expect(opened.status).toBe(302);
+    expect(new URL(opened.headers.get("location")!, "http://x").searchParams.get("error")).toBe("BANNED_USER");
     expect(opened.headers.getSetCookie().filter((l) => l.includes("session_token=") && !l.includes("Max-Age=0"))).toEqual([]);
     expect(await t.services.db.kysely.selectFrom("session").select("id").where("userId", "=", id).execute()).toEqual([]);
   });

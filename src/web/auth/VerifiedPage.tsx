@@ -5,6 +5,8 @@ import { SignInButton } from "./AuthDialogs.tsx";
 import { useAuth } from "./AuthProvider.tsx";
 import { sessionStore } from "./session-store.ts";
 import { ResendVerification } from "./ResendVerification.tsx";
+import { apiErrorFrom } from "../api/api-error.ts";
+import { errorMessage } from "../api/error-messages.ts";
 
 /** `/verified[?error=…]`: where the verification link lands (Better Auth redirects here). */
 export function VerifiedPage() {
@@ -24,7 +26,9 @@ export function VerifiedPage() {
   }, [error, refresh]);
 
   const title =
-    error === "TOKEN_EXPIRED"
+    error === "BANNED_USER"
+      ? "This account is suspended"
+      : error === "TOKEN_EXPIRED"
       ? "This link has expired"
       : error === "TOKEN_ALREADY_USED"
         ? "This link has already been used"
@@ -32,6 +36,15 @@ export function VerifiedPage() {
           ? "This link isn't valid"
           : "Email verified";
   useDocumentTitle(title);
+
+  if (error === "BANNED_USER") {
+    return (
+      <div className="page-content narrow">
+        <h1>{title}</h1>
+        <p className="lead">{errorMessage(apiErrorFrom(403, { code: "BANNED_USER" }))}</p>
+      </div>
+    );
+  }
 
   if (error === "TOKEN_ALREADY_USED") {
     return (

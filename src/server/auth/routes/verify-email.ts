@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { ApiError } from "../../http/errors.ts";
 import { verificationLinkClaims } from "../better-auth/verification.ts";
 import type { RouteKit } from "./kit.ts";
+import { errorCode } from "./forward.ts";
 
 /** GET /verify-email: each link used once, and signing in only the browser that asked for it. */
 export function verifyEmailRoute({ app, s, forward, binding }: RouteKit) {
@@ -31,6 +32,10 @@ export function verifyEmailRoute({ app, s, forward, binding }: RouteKit) {
     const email = token ? signUpLinkEmail(token) : null;
     const res = email && !binding.isBound(c, email) ? await verifyWithoutSignIn(c) : await forward(c);
     if (claimed && refused(res)) await s.usedTokens.release("verify-email", token!);
+    // A suspended account: the browser lands on the page that says so, not on a JSON answer.
+    if (callbackURL && res.status === 403 && (await errorCode(res)) === "BANNED_USER") {
+      return c.redirect(withParam(callbackURL, s.config.baseURL, "error", "BANNED_USER"), 302);
+    }
     return res;
   });
 
