@@ -13,8 +13,9 @@ import { ProfileSection } from "./ProfileSection.tsx";
 import { RequireAuth } from "./RequireAuth.tsx";
 import { SecurityActivitySection } from "./SecurityActivitySection.tsx";
 import { SessionsSection } from "./SessionsSection.tsx";
+import { TwoFactorSection } from "./TwoFactorSection.tsx";
 
-/** `/account`: profile, email, password, sessions, security activity, delete. Signed in only. */
+/** `/account`: profile, email, password, two-step verification, sessions, security activity, delete. Signed in only. */
 export default function AccountPage() {
   return <RequireAuth title="Account">{(user) => <Account key={user.id} user={user} />}</RequireAuth>;
 }
@@ -48,6 +49,7 @@ function Account({ user }: { user: SessionUser }) {
       <ProfileSection user={user} />
       <EmailSection user={user} />
       <PasswordSection user={user} hasPassword={hasPassword} onChanged={bump} />
+      <TwoFactorSection user={user} hasPassword={hasPassword} onChanged={bump} />
       <SessionsSection version={version} />
       <SecurityActivitySection version={version} />
       <DeleteAccountSection user={user} hasPassword={hasPassword} />

@@ -24,6 +24,15 @@ const MESSAGES: Record<string, string> = {
   USER_ALREADY_HAS_PASSWORD: "This account has a password: enter it to confirm.",
   SESSION_EXPIRED: "For your security, sign in again before making this change.",
   SESSION_NOT_FRESH: "For your security, sign in again before making this change.",
+  // Second factors (Better Auth's two-factor plugin)
+  INVALID_CODE: "That code isn't right. Enter the code your authenticator app shows now.",
+  INVALID_BACKUP_CODE: "That recovery code isn't right, or it has been used already.",
+  INVALID_TWO_FACTOR_COOKIE: "This sign-in took too long. Enter your password again.",
+  TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE: "Too many wrong codes. Enter your password again to start over.",
+  ACCOUNT_TEMPORARILY_LOCKED: "Too many wrong codes for this account.",
+  TOTP_ALREADY_ENABLED: "Two-step verification is already on for this account.",
+  TWO_FACTOR_NOT_ENABLED: "Two-step verification isn't on for this account.",
+  TOTP_NOT_ENABLED: "Two-step verification isn't set up for this account.",
   // Links sent by email
   INVALID_TOKEN: "This link isn't valid. It may be incomplete or have been replaced by a newer one.",
   TOKEN_EXPIRED: "This link has expired.",
@@ -51,7 +60,7 @@ const MESSAGES: Record<string, string> = {
   SERVICE_UNAVAILABLE: "The service is busy or down for a moment. Try again shortly.",
 };
 
-const WAIT_CODES = new Set(["TOO_MANY_ATTEMPTS", "EMAIL_RATE_LIMITED", "RATE_LIMITED"]);
+const WAIT_CODES = new Set(["TOO_MANY_ATTEMPTS", "EMAIL_RATE_LIMITED", "RATE_LIMITED", "ACCOUNT_TEMPORARILY_LOCKED"]);
 
 /** "42 seconds", "3 minutes", "2 hours". */
 export function formatWait(seconds: number): string {

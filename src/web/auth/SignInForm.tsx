@@ -7,6 +7,7 @@ import { EmailField, emailProblem, PasswordField } from "../ui/fields.tsx";
 import { useAuth } from "./AuthProvider.tsx";
 import { startMailCooldown } from "./mail-cooldown.ts";
 import { OAuthButtons } from "./OAuthButtons.tsx";
+import { SecondFactorStep } from "./SecondFactorStep.tsx";
 
 export interface SignInFormProps {
   titleId: string;
@@ -20,7 +21,10 @@ export interface SignInFormProps {
   onLeave(): void;
 }
 
-/** Email + password sign-in, inside the sign-in dialog. */
+/**
+ * Email + password sign-in, inside the sign-in dialog; then, for an account with two-step
+ * verification, the code step (SecondFactorStep), which signs in the same way.
+ */
 export function SignInForm({ titleId, initialEmail = "", notice, oauthCallbackURL, onSignedIn, onSwitchToRegister, onLeave }: SignInFormProps) {
   const { signIn } = useAuth();
   const [email, setEmail] = useState(initialEmail);
@@ -29,10 +33,13 @@ export function SignInForm({ titleId, initialEmail = "", notice, oauthCallbackUR
   const [submitted, setSubmitted] = useState(false);
   const [sending, setSending] = useState(false);
   const [serverError, setServerError] = useState<ApiError | null>(null);
+  const [step, setStep] = useState<"password" | "second-factor">("password");
   const emailRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
-  // First field first (also when switching here from the register form inside the open dialog).
-  useEffect(() => emailRef.current?.focus(), []);
+  const backFromCode = useRef(false);
+  // First field first (also when switching here from the register form inside the open dialog);
+  // the password once back from the code step, the email being known.
+  useEffect(() => (backFromCode.current ? passwordRef : emailRef).current?.focus(), [step]);
 
   const emailError = submitted || emailTouched ? emailProblem(email) : null;
   const passwordError = submitted && !password ? "Enter your password." : null;
@@ -46,8 +53,12 @@ export function SignInForm({ titleId, initialEmail = "", notice, oauthCallbackUR
     setSending(true);
     setServerError(null);
     try {
-      await signIn(email.trim(), password);
-      onSignedIn();
+      if ((await signIn(email.trim(), password)) === "signed-in") return onSignedIn();
+      // The password was right; it is not kept while the code is asked for.
+      setPassword("");
+      setSubmitted(false);
+      setSending(false);
+      setStep("second-factor");
     } catch (err) {
       const apiErr = err instanceof ApiError ? err : new ApiError(500, "INTERNAL_ERROR", "");
       // The server has just sent a fresh link (sendOnSignIn): the resend button waits a minute.
@@ -55,6 +66,20 @@ export function SignInForm({ titleId, initialEmail = "", notice, oauthCallbackUR
       setServerError(apiErr);
       setSending(false);
     }
+  }
+
+  if (step === "second-factor") {
+    return (
+      <SecondFactorStep
+        titleId={titleId}
+        onSignedIn={onSignedIn}
+        onRestart={(error) => {
+          backFromCode.current = true;
+          setServerError(error);
+          setStep("password");
+        }}
+      />
+    );
   }
 
   const formErrorId = `${titleId}-error`;

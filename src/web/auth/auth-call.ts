@@ -14,13 +14,14 @@ export interface AuthFetchOptions {
 
 /**
  * Run a Better Auth client call and return its data, or throw an ApiError keyed on the code.
- * With `reauth`, a 401 (session ended) asks the reader to sign in again, then retries once.
+ * With `reauth`, a 401 (session ended) asks the reader to sign in again, then retries once; a
+ * function chooses the 401s that mean that (a wrong second-factor code is a 401 too).
  *
  *   const user = await authCall((fetchOptions) => authClient.updateUser({ name, fetchOptions }), { reauth: true });
  */
 export async function authCall<T>(
   call: (fetchOptions: AuthFetchOptions) => Promise<AuthResult<T>>,
-  { reauth = false }: { reauth?: boolean } = {},
+  { reauth = false }: { reauth?: boolean | ((error: ApiError) => boolean) } = {},
 ): Promise<T> {
   const once = async (): Promise<T> => {
     let retryAfter: string | null = null;
@@ -37,7 +38,8 @@ export async function authCall<T>(
   try {
     return await once();
   } catch (e) {
-    if (!reauth || !(e instanceof ApiError) || e.status !== 401) throw e;
+    if (!(e instanceof ApiError) || e.status !== 401) throw e;
+    if (!(typeof reauth === "function" ? reauth(e) : reauth)) throw e;
     if (!(await reauthenticate())) throw e;
     return once();
   }

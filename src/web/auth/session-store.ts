@@ -14,6 +14,8 @@ export interface SessionUser {
   emailVerified: boolean;
   image: string | null;
   role: Role;
+  /** Two-step verification is on (Better Auth's two-factor plugin, `user.twoFactorEnabled`). */
+  twoFactorEnabled: boolean;
 }
 
 export interface SessionInfo {
@@ -56,11 +58,19 @@ export async function fetchSession(): Promise<SessionState> {
     throw new Error(`session check failed (${error.status})`);
   }
   if (!data?.user || !data.session) return SIGNED_OUT;
-  const u = data.user as typeof data.user & { role?: string | null; isAnonymous?: boolean | null };
+  const u = data.user as typeof data.user & { role?: string | null; isAnonymous?: boolean | null; twoFactorEnabled?: boolean | null };
   if (u.isAnonymous) return GUEST;
   return {
     status: "signed-in",
-    user: { id: u.id, name: u.name, email: u.email, emailVerified: u.emailVerified, image: u.image ?? null, role: toRole(u.role) },
+    user: {
+      id: u.id,
+      name: u.name,
+      email: u.email,
+      emailVerified: u.emailVerified,
+      image: u.image ?? null,
+      role: toRole(u.role),
+      twoFactorEnabled: Boolean(u.twoFactorEnabled),
+    },
     session: { id: data.session.id, token: data.session.token },
   };
 }

@@ -39,6 +39,21 @@ export function SubmitButton({
   );
 }
 
+/** A form's submit button with Cancel beside it, for a step the reader may leave. */
+export function SubmitOrCancel({
+  onCancel,
+  ...submit
+}: { onCancel(): void } & Pick<Parameters<typeof SubmitButton>[0], "busy" | "busyLabel" | "variant" | "children">) {
+  return (
+    <div className="button-row">
+      <SubmitButton {...submit} />
+      <button type="button" className="button button-secondary" onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
 /** Inline error for a whole form or section. Announced at once (role=alert). */
 export function ErrorMessage({ id, children }: { id?: string; children: ReactNode }) {
   if (!children) return null;

@@ -53,6 +53,14 @@ export function EmailField({ label = "Email", ...props }: Omit<FieldProps, "labe
   return <TextField label={label} type="email" autoComplete="email" inputMode="email" {...props} />;
 }
 
+/**
+ * The six digits of an authenticator app: the number keypad on phones, and the code the
+ * browser or phone offers from a message (autocomplete "one-time-code").
+ */
+export function TotpCodeField({ label = "6-digit code", ...props }: Omit<FieldProps, "label" | "type" | "autoComplete" | "inputMode"> & { label?: string }) {
+  return <TextField label={label} type="text" inputMode="numeric" autoComplete="one-time-code" spellCheck={false} {...props} />;
+}
+
 /** A password input with a Show/Hide toggle (a button with aria-pressed). */
 export function PasswordField({
   label,
