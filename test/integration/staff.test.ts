@@ -303,6 +303,45 @@ describe.each(DB_KINDS)("staff on %s", (kind) => {
     expect(email.json.code).toBe("SESSION_NOT_FRESH");
   });
 
+  it("the audit log: admins filter by actor, target, type and time, page exactly, and export CSV; moderators may not", async () => {
+    const admin = await account("admin");
+    const moderator = await account("moderator");
+    const reader = await account("user", "Audited Reader");
+    expect((await moderator.client.post("/api/auth/admin/ban-user", { userId: reader.userId, banReason: "first" })).status).toBe(200);
+    expect((await moderator.client.post("/api/auth/admin/unban-user", { userId: reader.userId, reason: "second" })).status).toBe(200);
+    expect((await moderator.client.post("/api/auth/admin/ban-user", { userId: reader.userId, banReason: "third" })).status).toBe(200);
+
+    expect((await moderator.client.get("/api/v1/staff/audit")).status).toBe(403);
+    const byActor = await admin.client.get(`/api/v1/staff/audit?actor=${moderator.userId}&target=${reader.userId}`);
+    expect(byActor.status, byActor.text).toBe(200);
+    expect(byActor.json.events.map((e: { type: string }) => e.type)).toEqual(["user_banned", "user_unbanned", "user_banned"]);
+    expect(byActor.json.events[0]).toMatchObject({ actorId: moderator.userId, userId: reader.userId, detail: { reason: "third", byRole: "moderator" } });
+
+    // One event a page: every event once, in order, then the end.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await admin.client.get(`/api/v1/staff/audit?actor=${moderator.userId}&limit=1${cursor ? `&before=${cursor}` : ""}`);
+      expect(res.status).toBe(200);
+      seen.push(...res.json.events.map((e: { id: string }) => e.id));
+      cursor = res.json.nextBefore;
+    } while (cursor);
+    expect(seen).toEqual(byActor.json.events.map((e: { id: string }) => e.id));
+
+    const bans = await admin.client.get(`/api/v1/staff/audit?type=user_banned&target=${reader.userId}&from=${Date.now() - 60_000}`);
+    expect(bans.json.events).toHaveLength(2);
+    expect((await admin.client.get(`/api/v1/staff/audit?target=${reader.userId}&to=1`)).json.events).toEqual([]);
+    expect((await admin.client.get("/api/v1/staff/audit?limit=0")).status).toBe(400);
+
+    const csv = await admin.client.get(`/api/v1/staff/audit?actor=${moderator.userId}&format=csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
+    expect(csv.headers.get("content-disposition")).toContain("attachment");
+    const lines = csv.text.trim().split("\r\n");
+    expect(lines[0]).toBe("time,type,user,actor,ip,user_agent,detail,id");
+    expect(lines).toHaveLength(4);
+  });
+
   it("the last admin stays: no admin acts on themselves, and two admins demoting each other at once keep one", async () => {
     const only = await account("admin", "Only Admin");
     // Whoever else is admin from earlier tests steps down first: this admin is then the last one.

@@ -92,6 +92,8 @@ export interface SecurityEventTable {
   user_agent: string | null;
   detail: string | null;
   created_at: number;
+  /** The staff member who acted on `user_id` (staff actions only). */
+  actor_id: string | null;
 }
 
 export interface RefreshTokenTable {

@@ -8,6 +8,7 @@ import * as m0006 from "./0006_mail_outbox.ts";
 import * as m0007 from "./0007_scale_indexes.ts";
 import * as m0008 from "./0008_two_factor.ts";
 import * as m0009 from "./0009_session_factor.ts";
+import * as m0010 from "./0010_audit_actor.ts";
 
 /** Every migration, in order. One set for SQLite and PostgreSQL. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   "0007_scale_indexes": m0007,
   "0008_two_factor": m0008,
   "0009_session_factor": m0009,
+  "0010_audit_actor": m0010,
 };
