@@ -342,6 +342,33 @@ describe.each(DB_KINDS)("staff on %s", (kind) => {
     expect(lines).toHaveLength(4);
   });
 
+  it("the overview: accounts by role, and the last 30 days day by day (staff only)", async () => {
+    const moderator = await account("moderator");
+    const reader = await account("user", "Curious Reader");
+    const chat = await reader.client.post("/api/v1/chats", { title: "Questions" });
+    const asked = await reader.client.request("POST", `/api/v1/chats/${chat.json.id}/messages`, { content: "What is balance?" }, { headers: { accept: "application/json" } });
+    expect(asked.status, asked.text).toBe(200);
+
+    expect((await reader.client.get("/api/v1/staff/overview")).status).toBe(403);
+    const res = await moderator.client.get("/api/v1/staff/overview");
+    expect(res.status, res.text).toBe(200);
+    const o = res.json;
+    const today = new Date().toISOString().slice(0, 10);
+    for (const series of [o.signUpsPerDay, o.questionsPerDay, o.failedSignInsPerDay, o.throttledSignInsPerDay]) {
+      expect(series).toHaveLength(30);
+      expect(series[29].day).toBe(today);
+    }
+    const users = await t.services.db.kysely.selectFrom("user").select(["role", "isAnonymous"]).execute();
+    const accounts = users.filter((u) => !u.isAnonymous);
+    expect(o.accounts.total).toBe(accounts.length);
+    expect(o.accounts.byRole.moderator).toBe(accounts.filter((u) => u.role === "moderator").length);
+    expect(o.accounts.byRole.admin).toBe(accounts.filter((u) => u.role === "admin").length);
+    expect(o.accounts.withSecondFactor).toBeGreaterThanOrEqual(1);
+    expect(o.signUpsPerDay[29].count).toBeGreaterThanOrEqual(2);
+    expect(o.questionsPerDay[29].count).toBeGreaterThanOrEqual(1);
+    expect(o.activeReaders).toBeGreaterThanOrEqual(1);
+  });
+
   it("the last admin stays: no admin acts on themselves, and two admins demoting each other at once keep one", async () => {
     const only = await account("admin", "Only Admin");
     // Whoever else is admin from earlier tests steps down first: this admin is then the last one.

@@ -37,3 +37,23 @@ export const auditEvent = z
   .meta({ id: "AuditEvent" });
 
 export const auditPage = z.strictObject({ events: z.array(auditEvent), nextBefore: z.string().nullable() }).meta({ id: "AuditPage" });
+
+/** One day's count: `day` is its UTC date (YYYY-MM-DD). */
+export const dayCount = z.strictObject({ day: z.string(), count: z.number().int().nonnegative() });
+
+/** GET /api/v1/staff/overview: the console's first page (staff). The last 30 days, day by day, oldest first. */
+export const staffOverview = z
+  .strictObject({
+    accounts: z.strictObject({
+      total: z.number().int(),
+      byRole: z.strictObject({ user: z.number().int(), moderator: z.number().int(), admin: z.number().int() }),
+      banned: z.number().int(),
+      withSecondFactor: z.number().int(),
+    }),
+    activeReaders: z.number().int().meta({ description: "Readers (guests included) who asked a question in the last 30 days" }),
+    signUpsPerDay: z.array(dayCount),
+    questionsPerDay: z.array(dayCount),
+    failedSignInsPerDay: z.array(dayCount),
+    throttledSignInsPerDay: z.array(dayCount),
+  })
+  .meta({ id: "StaffOverview" });
