@@ -49,7 +49,7 @@ const postToken = createRoute({
   request: { body: jsonOrForm(tokenRequestSchema) },
   responses: {
     200: jsonResponse(tokenResponseSchema, "Tokens (Cache-Control: no-store)"),
-    400: errorResponse(400, "invalid_request, unsupported_grant_type, or invalid_grant (the same for an unknown email and a wrong password)", oauthErrorSchema),
+    400: errorResponse(400, "invalid_request, unsupported_grant_type, or invalid_grant (the same for an unknown email and a wrong password; INVALID_CODE for a wrong or used second-factor code)", oauthErrorSchema),
     403: errorResponse(403, "EMAIL_NOT_VERIFIED, BANNED_USER, or MFA_REQUIRED (`mfa_required`: the account has a second factor, send `otp`), only after a correct password", oauthErrorSchema),
     429: errorResponse(429, "Too many attempts: RATE_LIMITED per IP, or TOO_MANY_ATTEMPTS (error too_many_attempts) per account; see Retry-After"),
     ...errorResponses(503),
