@@ -20,3 +20,12 @@ export async function endpointUser(ctx: EndpointContext): Promise<{ id: string; 
   const session = await getSessionFromCtx(ctx as Parameters<typeof getSessionFromCtx>[0]).catch(() => null);
   return session?.user ?? null;
 }
+
+/**
+ * Whether what an endpoint returned (a hook's `ctx.context.returned`) is an error answer: an
+ * APIError of 4xx or 5xx, or any other error. A redirect (an APIError with a 3xx) is not.
+ */
+export function isErrorAnswer(returned: unknown): boolean {
+  const status = (returned as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" ? status >= 400 : returned instanceof Error;
+}

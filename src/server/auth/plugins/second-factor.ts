@@ -1,6 +1,7 @@
 import type { BetterAuthPlugin } from "better-auth";
 import { APIError, createAuthMiddleware, getSessionFromCtx } from "better-auth/api";
 import type { AuthDeps } from "../auth.ts";
+import { isErrorAnswer } from "../better-auth/endpoint.ts";
 import { queueMail } from "../mail.ts";
 import { secondFactorNoticeMessage, type SecondFactorChange } from "../../email/templates.ts";
 
@@ -35,10 +36,7 @@ export function secondFactorPlugin(deps: AuthDeps): BetterAuthPlugin {
   /** Requests confirming an enrolment (a signed-in account without a factor yet). */
   const enrolling = new WeakSet<Request>();
 
-  const refused = (returned: unknown) => {
-    const status = (returned as { statusCode?: unknown } | null)?.statusCode;
-    return !returned || returned instanceof Error || (typeof status === "number" && status >= 400);
-  };
+  const refused = (returned: unknown) => !returned || isErrorAnswer(returned);
 
   async function notice(user: { id: string; email: string; name: string }, event: (typeof NOTICES)[string]["event"], change: SecondFactorChange) {
     await deps.audit.record({ type: event, userId: user.id });

@@ -2,6 +2,7 @@ import type { BetterAuthPlugin } from "better-auth";
 import { APIError, createAuthMiddleware, getSessionFromCtx } from "better-auth/api";
 import { sql } from "kysely";
 import type { AuthDeps } from "../auth.ts";
+import { isErrorAnswer } from "../better-auth/endpoint.ts";
 import { errorBody } from "../../http/errors.ts";
 import { sessionPassedSecondFactor } from "./second-factor.ts";
 import { rankRefusal, secondFactorRefusal } from "../staff-rules.ts";
@@ -156,10 +157,7 @@ export function staffPlugin(deps: AuthDeps): BetterAuthPlugin {
     pending.set(keyOf(ctx), { actor, target: { id: target.id, role: target.role ?? "user", banned: Boolean(target.banned) }, reason });
   }
 
-  const succeeded = (ctx: Ctx) => {
-    const status = (ctx.context.returned as { statusCode?: unknown } | null)?.statusCode;
-    return !(typeof status === "number" && status >= 400) && !(ctx.context.returned instanceof Error);
-  };
+  const succeeded = (ctx: Ctx) => !isErrorAnswer(ctx.context.returned);
 
   async function record(ctx: Ctx): Promise<Response | void> {
     const done = pending.get(keyOf(ctx));

@@ -1,7 +1,7 @@
 import type { BetterAuthPlugin } from "better-auth";
 import { createAuthMiddleware } from "better-auth/api";
 import type { Logger } from "pino";
-import { currentEndpoint } from "../better-auth/endpoint.ts";
+import { currentEndpoint, isErrorAnswer } from "../better-auth/endpoint.ts";
 import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from "../../db/unavailable.ts";
 import { errorBody } from "../../http/errors.ts";
 
@@ -70,7 +70,7 @@ export function createUnfinishedWork(logger: Logger) {
               return refuse();
             }
             // An error answer (Better Auth's own code, or better-call's) while the database could not serve.
-            if (unfinished.databaseUnavailable && errorStatus(ctx.context.returned)) return refuse();
+            if (unfinished.databaseUnavailable && isErrorAnswer(ctx.context.returned)) return refuse();
             return undefined;
           }),
         },
@@ -99,9 +99,3 @@ export function createUnfinishedWork(logger: Logger) {
 }
 
 export type UnfinishedWork = ReturnType<typeof createUnfinishedWork>;
-
-/** Whether what an endpoint returned is an error answer (an APIError of any kind, 4xx or 5xx; not a redirect). */
-function errorStatus(returned: unknown): boolean {
-  const status = (returned as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" && status >= 400;
-}
