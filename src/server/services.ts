@@ -14,6 +14,7 @@ import { createCredentials, type Credentials } from "./auth/credentials.ts";
 import { createUnfinishedWork } from "./auth/plugins/unfinished-work.ts";
 import { createSecondFactorCheck, type SecondFactorCheck } from "./auth/second-factor.ts";
 import { createUsedTokens, type UsedTokens } from "./auth/used-tokens.ts";
+import { createRecoveryCodes } from "./auth/recovery-codes.ts";
 import { createUserEvents, type UserEvents } from "./account/user-events.ts";
 import { promoteConfiguredAdmins } from "./account/admin-emails.ts";
 import { createMailer, type Mailer } from "./email/send-email.ts";
@@ -149,11 +150,15 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
   });
   const accessTokenCutoff = createAccessTokenCutoff(db.kysely);
   const userEvents = createUserEvents();
+  const recoveryCodes = createRecoveryCodes(config.secret);
+  // Accounts enrolled while Better Auth stored the codes encrypted: hashes from now on (decision 015).
+  await recoveryCodes.rehashEncrypted(db, logger);
   const anonymous = createAnonymousMerger({ db: db.kysely, logger, audit, userChanged: userEvents.changed });
   const auth = createAuth({
     anonymous,
     unfinished,
     usedTokens,
+    recoveryCodes,
     config,
     db,
     mailer,

@@ -17,6 +17,7 @@ import { hashPassword, verifyPassword } from "./password-hash.ts";
 import { passwordPolicyPlugin } from "./plugins/password-policy.ts";
 import type { UnfinishedWork } from "./plugins/unfinished-work.ts";
 import type { UsedTokens } from "./used-tokens.ts";
+import type { RecoveryCodes } from "./recovery-codes.ts";
 import { sessionCapPlugin } from "./plugins/session-cap.ts";
 import { cachedAuthHandler } from "./better-auth/router.ts";
 import { noticeEmailChange, notifyPasswordChanged, queueMail } from "./mail.ts";
@@ -58,6 +59,8 @@ export interface AuthDeps {
   unfinished: UnfinishedWork;
   /** Single-use links and codes (used-tokens.ts): a TOTP code is used once. */
   usedTokens: UsedTokens;
+  /** Recovery codes stored as keyed hashes (recovery-codes.ts, ASVS 6.5.2). */
+  recoveryCodes: RecoveryCodes;
 }
 
 const minutes = (seconds: number) => Math.round(seconds / 60);
@@ -244,7 +247,8 @@ export function createAuth(deps: AuthDeps) {
       staffPlugin(deps),
       // TOTP with recovery codes; a password sign-in of an account with a factor answers
       // { twoFactorRedirect: true } and no session until the code (Better Auth's routes, unchanged).
-      twoFactor({ issuer: "AI Book", trustDeviceMaxAge: 30 * 86_400 }),
+      // Recovery codes are stored as keyed hashes, not Better Auth's encryption (recovery-codes.ts).
+      twoFactor({ issuer: "AI Book", trustDeviceMaxAge: 30 * 86_400, backupCodeOptions: { storeBackupCodes: deps.recoveryCodes.store } }),
       secondFactorPlugin(deps),
       freshSessionPlugin(),
       jwt({

@@ -14,6 +14,8 @@ const NOTICES: Record<string, { event: "two_factor_enabled" | "two_factor_disabl
 /** Better Auth's routes that check a second factor; a 200 from one means the code was right. */
 const VERIFY_PATHS = new Set(["/two-factor/verify-totp", "/two-factor/verify-backup-code", "/two-factor/verify-otp"]);
 
+type HookContext = Parameters<Parameters<typeof createAuthMiddleware>[0]>[0];
+
 /** How long a used TOTP code stays refused: its own 30-second window and the one on each side that Better Auth accepts. */
 const TOTP_REUSE_MS = 90_000;
 
@@ -30,11 +32,17 @@ const TOTP_REUSE_MS = 90_000;
  *   routes ask for such a session (STAFF_REQUIRE_2FA, plugins/staff.ts).
  */
 export function secondFactorPlugin(deps: AuthDeps): BetterAuthPlugin {
-  const { db, usedTokens } = deps;
+  const { db, usedTokens, recoveryCodes } = deps;
   /** Codes claimed by this request, to give back if Better Auth refuses them. */
   const claimed = new WeakMap<Request, string>();
   /** Requests confirming an enrolment (a signed-in account without a factor yet). */
   const enrolling = new WeakSet<Request>();
+
+  /** The stored hash of this account's unused recovery code `code`, or null. */
+  async function recoveryCodeOf(userId: string, code: string): Promise<string | null> {
+    const row = await db.kysely.selectFrom("twoFactor").select("backupCodes").where("userId", "=", userId).executeTakeFirst();
+    return row ? await recoveryCodes.match(row.backupCodes, code).catch(() => null) : null;
+  }
 
   const refused = (returned: unknown) => !returned || isErrorAnswer(returned);
 
@@ -43,17 +51,18 @@ export function secondFactorPlugin(deps: AuthDeps): BetterAuthPlugin {
     await queueMail(deps, secondFactorNoticeMessage({ to: user.email, name: user.name, change, when: new Date(), resetUrl: `${deps.config.baseURL}/forgot-password` }));
   }
 
-  /** The account a TOTP is being checked for: the signed-in one (enrolment), or the sign-in waiting for its code. */
-  async function accountOf(ctx: Parameters<Parameters<typeof createAuthMiddleware>[0]>[0]): Promise<string | null> {
+  /**
+   * The account a code is being checked for: the signed-in one (an enrolment, or a signed-in
+   * check), or the sign-in waiting for its code (Better Auth's pending-challenge cookie).
+   */
+  async function accountOf(ctx: HookContext): Promise<{ userId: string; enrolling: boolean } | null> {
     const session = await getSessionFromCtx(ctx).catch(() => null);
-    if (session) {
-      if (ctx.request && !(session.user as { twoFactorEnabled?: boolean | null }).twoFactorEnabled) enrolling.add(ctx.request);
-      return session.user.id;
-    }
+    if (session) return { userId: session.user.id, enrolling: !(session.user as { twoFactorEnabled?: boolean | null }).twoFactorEnabled };
     const cookie = ctx.context.createAuthCookie("two_factor");
     const identifier = await ctx.getSignedCookie(cookie.name, ctx.context.secret);
     if (!identifier) return null;
-    return (await ctx.context.internalAdapter.findVerificationValue(identifier))?.value ?? null;
+    const userId = (await ctx.context.internalAdapter.findVerificationValue(identifier))?.value;
+    return userId ? { userId, enrolling: false } : null;
   }
 
   return {
@@ -65,13 +74,27 @@ export function secondFactorPlugin(deps: AuthDeps): BetterAuthPlugin {
           handler: createAuthMiddleware(async (ctx) => {
             const code = (ctx.body as { code?: unknown } | undefined)?.code;
             if (typeof code !== "string" || !ctx.request) return;
-            const userId = await accountOf(ctx);
-            if (!userId) return; // Better Auth answers (no session, no pending sign-in)
-            const key = `${userId}:${code.trim()}`;
+            const account = await accountOf(ctx);
+            if (!account) return; // Better Auth answers (no session, no pending sign-in)
+            if (account.enrolling) enrolling.add(ctx.request);
+            const key = `${account.userId}:${code.trim()}`;
             if (!(await usedTokens.claim("totp", key, Date.now() + TOTP_REUSE_MS))) {
               throw new APIError("UNAUTHORIZED", { code: "INVALID_CODE", message: "This code was already used: wait for the next one." });
             }
             claimed.set(ctx.request, key);
+          }),
+        },
+        {
+          // Recovery codes are stored as keyed hashes (auth/recovery-codes.ts) and Better Auth
+          // compares the code it is given with the stored list: it is given the stored hash this
+          // code matches (found in constant time), or a value that matches none.
+          matcher: (ctx: { path?: string }) => ctx.path === "/two-factor/verify-backup-code",
+          handler: createAuthMiddleware(async (ctx) => {
+            const body = ctx.body as Record<string, unknown> | undefined;
+            if (typeof body?.code !== "string") return; // Better Auth's 400
+            const account = await accountOf(ctx);
+            const matched = account ? await recoveryCodeOf(account.userId, body.code) : null;
+            return { context: { body: { ...body, code: matched ?? recoveryCodes.noMatch } } };
           }),
         },
       ],
