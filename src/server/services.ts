@@ -159,6 +159,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     unfinished,
     usedTokens,
     recoveryCodes,
+    throttle,
     config,
     db,
     mailer,

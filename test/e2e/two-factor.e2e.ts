@@ -237,15 +237,26 @@ describe("two-step verification", () => {
     await expectSignedIn(page, user.name);
   });
 
-  it("on a phone: new recovery codes replace the old ones, and turning it off lets the password alone sign in", async () => {
+  it("on a phone: new recovery codes (password and a code) replace the old ones, and turning it off (password and a recovery code) lets the password alone sign in", async () => {
     const user = await app.createVerifiedUser({ name: "Annie Easley", email: uniqueEmail("annie") });
     const { page } = await device({ viewport: PHONE });
     await signIn(page, user);
-    const { codes: old } = await enrol(page, user, { check: "phone" });
+    const { key, codes: old } = await enrol(page, user, { check: "phone" });
     const two = section(page);
+    const codeInput = two.getByLabel("Authenticator or recovery code", { exact: true });
 
+    // The password and a code: without a code, and with a wrong one, it says so at the code field.
     await two.getByRole("button", { name: "New recovery codes" }).click();
     await two.getByLabel("Password", { exact: true }).fill(user.password);
+    await two.getByRole("button", { name: "Create new codes" }).click();
+    await shows(two.getByText("Enter a code from your authenticator app, or a recovery code."));
+    await expectFocused(codeInput, "the code field");
+    await codeInput.fill(wrongCode(uriFor(key)));
+    await two.getByRole("button", { name: "Create new codes" }).click();
+    await shows(two.getByText("That code isn't right, or it was used already."));
+    await expectFocused(codeInput, "the code field");
+    // The enrolment used this window's code: the next window's.
+    await codeInput.fill(totpCode(uriFor(key), Date.now(), 1));
     await two.getByRole("button", { name: "Create new codes" }).click();
     await shows(two.getByRole("heading", { name: "Save your recovery codes" }));
     await shows(two.getByRole("status").filter({ hasText: "New recovery codes created. The old ones no longer work." }));
@@ -261,6 +272,11 @@ describe("two-step verification", () => {
     await expectFocused(turnOff, "the Turn off button");
     await turnOff.click();
     await two.getByLabel("Password", { exact: true }).fill(user.password);
+    // An old recovery code no longer works; a new one, typed without its dash, does.
+    await codeInput.fill(old[0]!);
+    await two.getByRole("form", { name: "Turn off two-step verification" }).getByRole("button", { name: "Turn off" }).click();
+    await shows(two.getByText("That code isn't right, or it was used already."));
+    await codeInput.fill(fresh[0]!.replace("-", ""));
     await two.getByRole("form", { name: "Turn off two-step verification" }).getByRole("button", { name: "Turn off" }).click();
     await shows(two.getByRole("status").filter({ hasText: "Two-step verification is off." }));
     await shows(two.getByText("Off."));

@@ -133,10 +133,83 @@ describe.each(DB_KINDS)("two factors on %s", (kind) => {
     expect((await browser.post("/api/auth/sign-in/email", { email: u.email, password: u.password })).json.twoFactorRedirect).toBe(true);
     expect((await browser.post("/api/auth/two-factor/verify-backup-code", { code: u.backupCodes[2] })).status).toBe(200);
     await t.mail.waitFor(u.email, { subject: /recovery code was used/i, since });
-    const off = await browser.post("/api/auth/two-factor/disable", { password: u.password });
+    const off = await browser.post("/api/auth/two-factor/disable", { password: u.password, code: u.backupCodes[3] });
     expect(off.status, off.text).toBe(200);
     await t.mail.waitFor(u.email, { subject: /turned off/i, since });
     const events = (await browser.get("/api/v1/me/security-events")).json.events.map((e: { type: string }) => e.type);
     expect(events).toEqual(expect.arrayContaining(["two_factor_enabled", "recovery_code_used", "two_factor_disabled"]));
+  });
+
+  describe("turning the factor off and new recovery codes need the password and a code", () => {
+    const twoFactorOn = async (userId: string) =>
+      Boolean((await t.services.db.kysely.selectFrom("user").select("twoFactorEnabled").where("id", "=", userId).executeTakeFirstOrThrow()).twoFactorEnabled);
+
+    it("no code: 400 CODE_REQUIRED; a wrong, used or malformed code: 401 INVALID_CODE; nothing changes", async () => {
+      const u = await enrolled();
+      for (const path of ["/api/auth/two-factor/disable", "/api/auth/two-factor/generate-backup-codes"]) {
+        for (const body of [{ password: u.password }, { password: u.password, code: "" }, { password: u.password, code: "   " }]) {
+          const res = await u.client.post(path, body);
+          expect(res.status, `${path} ${JSON.stringify(body)}: ${res.text}`).toBe(400);
+          expect(res.json.code).toBe("CODE_REQUIRED");
+        }
+        const wrongTotp = totpCode(u.totpURI, Date.now(), 10);
+        // The enrolment's own code (this window) was used once already.
+        for (const code of [wrongTotp, totpCode(u.totpURI), "aaaaa-bbbbb", "x".repeat(5000), 123456, null, ["a"]]) {
+          const res = await u.client.post(path, { password: u.password, code });
+          expect(res.status, `${path} ${JSON.stringify(code).slice(0, 20)}: ${res.text}`).toBe(typeof code === "string" && code.trim() ? 401 : 400);
+          expect(res.json.code).toBe(typeof code === "string" && code.trim() ? "INVALID_CODE" : "CODE_REQUIRED");
+        }
+      }
+      expect(await twoFactorOn(u.userId)).toBe(true);
+    });
+
+    it("a right code with a wrong password changes nothing, and the TOTP code stays usable", async () => {
+      const u = await enrolled();
+      const code = totpCode(u.totpURI, Date.now(), 1);
+      const wrongPassword = await u.client.post("/api/auth/two-factor/disable", { password: "not the password", code });
+      expect(wrongPassword.status).toBe(400);
+      expect(wrongPassword.json.code).toBe("INVALID_PASSWORD");
+      expect(await twoFactorOn(u.userId)).toBe(true);
+      const codes = await u.client.post("/api/auth/two-factor/generate-backup-codes", { password: u.password, code });
+      expect(codes.status, codes.text).toBe(200);
+      expect(codes.json.backupCodes).toHaveLength(10);
+      // That TOTP code is spent now.
+      const again = await u.client.post("/api/auth/two-factor/disable", { password: u.password, code });
+      expect(again.json.code).toBe("INVALID_CODE");
+      expect(await twoFactorOn(u.userId)).toBe(true);
+    });
+
+    it("the password and a recovery code turn it off; the password and a TOTP code make new recovery codes", async () => {
+      const u = await enrolled();
+      const fresh = await u.client.post("/api/auth/two-factor/generate-backup-codes", { password: u.password, code: totpCode(u.totpURI, Date.now(), 1) });
+      expect(fresh.status, fresh.text).toBe(200);
+      // The old codes are gone: one of them cannot turn it off.
+      expect((await u.client.post("/api/auth/two-factor/disable", { password: u.password, code: u.backupCodes[0] })).json.code).toBe("INVALID_CODE");
+      const off = await u.client.post("/api/auth/two-factor/disable", { password: u.password, code: fresh.json.backupCodes[0] });
+      expect(off.status, off.text).toBe(200);
+      expect(await twoFactorOn(u.userId)).toBe(false);
+      expect((await u.client.get("/api/v1/me")).status).toBe(200);
+    });
+
+    it("6.3.1 wrong codes count against the account like wrong passwords: sign-in is throttled, and so are these routes", async () => {
+      const u = await enrolled();
+      let locked = null as null | { status: number; json: any; headers: Headers };
+      for (let i = 0; i < 12 && !locked; i++) {
+        const res = await u.client.post("/api/auth/two-factor/disable", { password: u.password, code: `zzzzz-${String(i).padStart(5, "0")}` });
+        if (res.status === 429) locked = res;
+        else expect(res.json.code).toBe("INVALID_CODE");
+      }
+      expect(locked?.json.code).toBe("TOO_MANY_ATTEMPTS");
+      expect(Number(locked?.headers.get("retry-after"))).toBeGreaterThan(0);
+      // Even a right code waits now, and so does a password sign-in.
+      expect((await u.client.post("/api/auth/two-factor/generate-backup-codes", { password: u.password, code: u.backupCodes[0] })).status).toBe(429);
+      expect((await t.client().post("/api/auth/sign-in/email", { email: u.email, password: u.password })).status).toBe(429);
+      expect(await twoFactorOn(u.userId)).toBe(true);
+    });
+
+    it("without a session: Better Auth's 401 before any code is asked for", async () => {
+      const res = await t.client().post("/api/auth/two-factor/disable", { password: "whatever", code: "123456" });
+      expect(res.status).toBe(401);
+    });
   });
 });

@@ -18,12 +18,14 @@ import { passwordPolicyPlugin } from "./plugins/password-policy.ts";
 import type { UnfinishedWork } from "./plugins/unfinished-work.ts";
 import type { UsedTokens } from "./used-tokens.ts";
 import type { RecoveryCodes } from "./recovery-codes.ts";
+import type { AccountThrottle } from "../rate-limit/account-throttle.ts";
 import { sessionCapPlugin } from "./plugins/session-cap.ts";
 import { cachedAuthHandler } from "./better-auth/router.ts";
 import { noticeEmailChange, notifyPasswordChanged, queueMail } from "./mail.ts";
 import { eventsPlugin, verifiedDuring } from "./plugins/events.ts";
 import { staffPlugin } from "./plugins/staff.ts";
 import { secondFactorPlugin } from "./plugins/second-factor.ts";
+import { secondFactorChangesPlugin } from "./plugins/second-factor-changes.ts";
 import { freshSessionPlugin } from "./plugins/fresh-session.ts";
 import { accessControl, roles } from "./roles.ts";
 import { CLIENT_IP_HEADER } from "../http/client-ip-header.ts";
@@ -61,6 +63,8 @@ export interface AuthDeps {
   usedTokens: UsedTokens;
   /** Recovery codes stored as keyed hashes (recovery-codes.ts, ASVS 6.5.2). */
   recoveryCodes: RecoveryCodes;
+  /** Per-account failures (rate-limit/account-throttle.ts): wrong codes count like wrong passwords. */
+  throttle: AccountThrottle;
 }
 
 const minutes = (seconds: number) => Math.round(seconds / 60);
@@ -250,6 +254,7 @@ export function createAuth(deps: AuthDeps) {
       // Recovery codes are stored as keyed hashes, not Better Auth's encryption (recovery-codes.ts).
       twoFactor({ issuer: "AI Book", trustDeviceMaxAge: 30 * 86_400, backupCodeOptions: { storeBackupCodes: deps.recoveryCodes.store } }),
       secondFactorPlugin(deps),
+      secondFactorChangesPlugin(deps),
       freshSessionPlugin(),
       jwt({
         jwks: {

@@ -4,7 +4,8 @@ import { ApiError } from "../api/api-error.ts";
 import { errorMessage } from "../api/error-messages.ts";
 import { sessionStore, type SessionUser } from "../auth/session-store.ts";
 import { ErrorMessage, StatusMessage, SubmitOrCancel } from "../ui/bits.tsx";
-import { PasswordField } from "../ui/fields.tsx";
+import { PasswordField, TextField } from "../ui/fields.tsx";
+import { normalizeAnyCode } from "../auth/one-time-codes.ts";
 import { RecoveryCodes } from "./RecoveryCodes.tsx";
 import { TotpSetup } from "./TotpSetup.tsx";
 import { disableTwoFactor, enableTwoFactor, newRecoveryCodes } from "./two-factor-api.ts";
@@ -29,14 +30,14 @@ const ACTIONS: Record<Action, { button: string; title: string; intro: string; su
   disable: {
     button: "Turn off",
     title: "Turn off two-step verification",
-    intro: "Your password alone will sign you in again. Enter it to turn two-step verification off.",
+    intro: "Your password alone will sign you in again. Enter it and a code to turn two-step verification off.",
     submit: "Turn off",
     busy: "Turning off…",
   },
   regenerate: {
     button: "New recovery codes",
     title: "New recovery codes",
-    intro: "New codes replace your recovery codes: the old ones stop working. Enter your password to create them.",
+    intro: "New codes replace your recovery codes: the old ones stop working. Enter your password and a code to create them.",
     submit: "Create new codes",
     busy: "Creating…",
   },
@@ -74,17 +75,17 @@ export function TwoFactorSection({ user, hasPassword, onChanged }: { user: Sessi
     onChanged();
   }
 
-  async function confirmed(action: Action, password: string) {
+  async function confirmed(action: Action, password: string, code: string) {
     if (action === "enable") {
       const { totpURI, backupCodes } = await enableTwoFactor(password);
       setView({ step: "scan", totpURI, backupCodes });
     } else if (action === "disable") {
-      await disableTwoFactor(password);
+      await disableTwoFactor(password, code);
       await sessionChanged();
       setStatus("Two-step verification is off.");
       backToIdle("heading");
     } else {
-      const { backupCodes } = await newRecoveryCodes(password);
+      const { backupCodes } = await newRecoveryCodes(password, code);
       setStatus("New recovery codes created. The old ones no longer work.");
       setView({ step: "codes", codes: backupCodes, intro: "These replace your old recovery codes." });
     }
@@ -137,7 +138,7 @@ export function TwoFactorSection({ user, hasPassword, onChanged }: { user: Sessi
           ))}
         </div>
       ) : view.step === "password" ? (
-        <ConfirmWithPassword action={view.action} onConfirm={(password) => confirmed(view.action, password)} onCancel={() => backToIdle(view.action)} />
+        <ConfirmWithPassword action={view.action} onConfirm={(password, code) => confirmed(view.action, password, code)} onCancel={() => backToIdle(view.action)} />
       ) : view.step === "scan" ? (
         <TotpSetup totpURI={view.totpURI} onConfirmed={() => void enrolled(view.backupCodes)} onCancel={() => backToIdle("enable")} />
       ) : (
@@ -147,29 +148,47 @@ export function TwoFactorSection({ user, hasPassword, onChanged }: { user: Sessi
   );
 }
 
-/** The password step of every action here; a wrong password is said at the field. */
-function ConfirmWithPassword({ action, onConfirm, onCancel }: { action: Action; onConfirm(password: string): Promise<void>; onCancel(): void }) {
+/** Codes the server answers about the code field rather than the password. */
+const CODE_ERRORS = new Set(["CODE_REQUIRED", "INVALID_CODE"]);
+
+/**
+ * The first step of every action here: the password; turning it off and new recovery codes also
+ * ask for a code (the authenticator's, or a recovery code). Wrong entries are said at their field.
+ */
+function ConfirmWithPassword({ action, onConfirm, onCancel }: { action: Action; onConfirm(password: string, code: string): Promise<void>; onCancel(): void }) {
   const text = ACTIONS[action];
+  const needsCode = action !== "enable";
   const [password, setPassword] = useState("");
+  const [code, setCode] = useState("");
   const [fieldError, setFieldError] = useState<string | null>(null);
+  const [codeError, setCodeError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
   const passwordRef = useRef<HTMLInputElement>(null);
+  const codeRef = useRef<HTMLInputElement>(null);
   useEffect(() => passwordRef.current?.focus(), []);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
-    setFieldError(password ? null : "Enter your password.");
-    if (!password) return passwordRef.current?.focus();
+    const sent = normalizeAnyCode(code);
+    const passwordProblem = password ? null : "Enter your password.";
+    const codeProblem = needsCode && !sent ? "Enter a code from your authenticator app, or a recovery code." : null;
+    setFieldError(passwordProblem);
+    setCodeError(codeProblem);
+    if (passwordProblem) return passwordRef.current?.focus();
+    if (codeProblem) return codeRef.current?.focus();
     setSending(true);
     try {
-      await onConfirm(password);
+      await onConfirm(password, sent);
     } catch (err) {
       setSending(false);
       if (err instanceof ApiError && err.code === "INVALID_PASSWORD") {
         setFieldError("That password isn't right.");
         passwordRef.current?.select();
+      } else if (err instanceof ApiError && CODE_ERRORS.has(err.code)) {
+        setCodeError(err.code === "INVALID_CODE" ? "That code isn't right, or it was used already." : errorMessage(err));
+        codeRef.current?.select();
       } else setError(errorMessage(err));
     }
   }
@@ -188,6 +207,21 @@ function ConfirmWithPassword({ action, onConfirm, onCancel }: { action: Action; 
         inputRef={passwordRef}
         required
       />
+      {needsCode && (
+        <TextField
+          label="Authenticator or recovery code"
+          hint="The 6-digit code your app shows now, or one of your recovery codes."
+          name="code"
+          autoComplete="one-time-code"
+          autoCapitalize="off"
+          spellCheck={false}
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+          error={codeError}
+          inputRef={codeRef}
+          required
+        />
+      )}
       <ErrorMessage>{error}</ErrorMessage>
       <SubmitOrCancel busy={sending} busyLabel={text.busy} variant={action === "disable" ? "danger" : "primary"} onCancel={onCancel}>
         {text.submit}

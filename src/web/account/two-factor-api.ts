@@ -18,9 +18,16 @@ export async function enableTwoFactor(password: string): Promise<{ totpURI: stri
 export const confirmTwoFactor = (code: string) =>
   authCall((fetchOptions) => authClient.twoFactor.verifyTotp({ code, fetchOptions }), { reauth: (e) => e.code !== "INVALID_CODE" });
 
-export const disableTwoFactor = (password: string) =>
-  authCall((fetchOptions) => authClient.twoFactor.disable({ password, fetchOptions }), { reauth: true });
+/**
+ * Turning it off and new recovery codes need the password and a code (TOTP or recovery code):
+ * the server's check in front of Better Auth's route, so the client's types do not know `code`.
+ * A wrong code is a 401: only an ended session asks to sign in again.
+ */
+const withCode = { reauth: (e: ApiError) => e.code !== "INVALID_CODE" };
+
+export const disableTwoFactor = (password: string, code: string) =>
+  authCall((fetchOptions) => authClient.twoFactor.disable({ password, ...{ code }, fetchOptions }), withCode);
 
 /** Ten new recovery codes; the old ones stop working. */
-export const newRecoveryCodes = (password: string) =>
-  authCall((fetchOptions) => authClient.twoFactor.generateBackupCodes({ password, fetchOptions }), { reauth: true });
+export const newRecoveryCodes = (password: string, code: string) =>
+  authCall((fetchOptions) => authClient.twoFactor.generateBackupCodes({ password, ...{ code }, fetchOptions }), withCode);

@@ -26,6 +26,7 @@ const MESSAGES: Record<string, string> = {
   SESSION_NOT_FRESH: "For your security, sign in again before making this change.",
   // Second factors (Better Auth's two-factor plugin)
   INVALID_CODE: "That code isn't right. Enter the code your authenticator app shows now.",
+  CODE_REQUIRED: "Enter a code from your authenticator app, or one of your recovery codes.",
   INVALID_BACKUP_CODE: "That recovery code isn't right, or it has been used already.",
   INVALID_TWO_FACTOR_COOKIE: "This sign-in took too long. Enter your password again.",
   TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE: "Too many wrong codes. Enter your password again to start over.",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeRecoveryCode, normalizeTotpCode, recoveryCodeProblem, totpCodeProblem } from "./one-time-codes.ts";
+import { normalizeAnyCode, normalizeRecoveryCode, normalizeTotpCode, recoveryCodeProblem, totpCodeProblem } from "./one-time-codes.ts";
 
 describe("authenticator codes", () => {
   it("keep the digits, whatever the reader put between them", () => {
@@ -27,5 +27,15 @@ describe("recovery codes", () => {
   it("must be typed", () => {
     expect(recoveryCodeProblem("  ")).toBe("Enter one of your recovery codes.");
     expect(recoveryCodeProblem("abcde-fghij")).toBeNull();
+  });
+});
+
+describe("one field for either kind", () => {
+  it("sends six digits as an authenticator code and anything else as a recovery code", () => {
+    expect(normalizeAnyCode(" 123 456 ")).toBe("123456");
+    expect(normalizeAnyCode("aB3deFGh1J")).toBe("aB3de-FGh1J");
+    // A recovery code of digits only keeps its dash: it is not six digits.
+    expect(normalizeAnyCode("12345 67890")).toBe("12345-67890");
+    expect(normalizeAnyCode("  ")).toBe("");
   });
 });

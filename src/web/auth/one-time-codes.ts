@@ -29,3 +29,9 @@ export function normalizeRecoveryCode(input: string): string {
 export function recoveryCodeProblem(input: string): string | null {
   return normalizeRecoveryCode(input) ? null : "Enter one of your recovery codes.";
 }
+
+/** Either kind as typed into one field: six digits stay a TOTP code, anything else is read as a recovery code. */
+export function normalizeAnyCode(input: string): string {
+  const digits = normalizeTotpCode(input);
+  return /^\d{6}$/.test(digits) ? digits : normalizeRecoveryCode(input);
+}

@@ -17,7 +17,10 @@ const VERIFY_PATHS = new Set(["/two-factor/verify-totp", "/two-factor/verify-bac
 type HookContext = Parameters<Parameters<typeof createAuthMiddleware>[0]>[0];
 
 /** How long a used TOTP code stays refused: its own 30-second window and the one on each side that Better Auth accepts. */
-const TOTP_REUSE_MS = 90_000;
+export const TOTP_REUSE_MS = 90_000;
+
+/** The single-use claim of a TOTP code for an account (used_token, purpose "totp"): one key wherever a code is checked. */
+export const totpClaimKey = (userId: string, code: string) => `${userId}:${code.trim()}`;
 
 /**
  * What Better Auth's two-factor plugin leaves to us:
@@ -77,7 +80,7 @@ export function secondFactorPlugin(deps: AuthDeps): BetterAuthPlugin {
             const account = await accountOf(ctx);
             if (!account) return; // Better Auth answers (no session, no pending sign-in)
             if (account.enrolling) enrolling.add(ctx.request);
-            const key = `${account.userId}:${code.trim()}`;
+            const key = totpClaimKey(account.userId, code);
             if (!(await usedTokens.claim("totp", key, Date.now() + TOTP_REUSE_MS))) {
               throw new APIError("UNAUTHORIZED", { code: "INVALID_CODE", message: "This code was already used: wait for the next one." });
             }
