@@ -205,6 +205,29 @@ describe("two-step verification", () => {
     await expectSignedIn(b.page, user.name);
   });
 
+  it("a sign-in waiting for its code (GitHub, a verification link) opens the dialog at the code step, then goes on", async () => {
+    const user = await app.createVerifiedUser({ name: "Evelyn Boyd Granville", email: uniqueEmail("evelyn") });
+    const { page } = await device();
+    await signIn(page, user);
+    const { key } = await enrol(page, user);
+    await signOut(page, user.name);
+    // The server's part (tested over HTTP in sign-in-paths-second-factor.test.ts): a challenge
+    // pending in this browser, then a redirect to /sign-in?second-factor=1. Here the challenge
+    // comes from a password sign-in in the same cookie jar, and the page is opened as redirected.
+    const pending = await page.request.post("/api/auth/sign-in/email", { data: { email: user.email, password: user.password }, headers: { origin: app.url } });
+    expect(await pending.json()).toMatchObject({ twoFactorRedirect: true });
+    await page.goto("/sign-in?second-factor=1&next=/account");
+    const dialog = signInDialog(page);
+    const field = codeField(dialog);
+    await expectFocused(field, "the code field");
+    await axeCheck(page, "sign-in: code step opened by URL");
+    await field.fill(totpCode(uriFor(key), Date.now(), 1));
+    await dialog.getByRole("button", { name: "Verify" }).click();
+    await gone(dialog);
+    await expectSignedIn(page, user.name);
+    await expect.poll(() => new URL(page.url()).pathname).toBe("/account");
+  });
+
   it("a code step left too long goes back to the password, saying why", async () => {
     const user = await app.createVerifiedUser({ name: "Mary Jackson", email: uniqueEmail("mary") });
     const { context, page } = await device();

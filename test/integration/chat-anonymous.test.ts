@@ -9,6 +9,7 @@
  */
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { playGitHub } from "../support/github.ts";
 import { anonymousReader, createTestInstance, DB_KINDS, STRONG_PASSWORD, uniqueEmail, type DbKind, type TestClient, type TestInstance } from "../support/instance.ts";
 
 const CHAPTERS = [
@@ -105,33 +106,6 @@ async function chatIdsOf(client: TestClient): Promise<string[]> {
   const res = await client.get("/api/v1/chats?limit=100");
   expect(res.status).toBe(200);
   return res.json.chats.map((c: { id: string }) => c.id);
-}
-
-/** GitHub's token and user endpoints, answered in-process (the only stand-in: a third party). */
-let gitHubIds = 424242;
-function playGitHub(email: string): string[] {
-  const seen: string[] = [];
-  const id = gitHubIds++;
-  const realFetch = globalThis.fetch;
-  vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-    const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } });
-    if (url.startsWith("https://github.com/login/oauth/access_token")) {
-      seen.push("token");
-      expect(String(init?.body)).toContain("code=the-code");
-      return json({ access_token: "gho_fake", token_type: "bearer", scope: "read:user,user:email" });
-    }
-    if (url === "https://api.github.com/user") {
-      seen.push("user");
-      return json({ id, login: "octo-reader", name: "Octo Reader", email: null, avatar_url: "https://avatars.example/o.png" });
-    }
-    if (url === "https://api.github.com/user/emails") {
-      seen.push("emails");
-      return json([{ email, primary: true, verified: true, visibility: "private" }]);
-    }
-    return realFetch(input, init);
-  });
-  return seen;
 }
 
 describe.each(DB_KINDS)("anonymous reader → account on %s", (kind: DbKind) => {

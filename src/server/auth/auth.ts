@@ -26,6 +26,7 @@ import { eventsPlugin, verifiedDuring } from "./plugins/events.ts";
 import { staffPlugin } from "./plugins/staff.ts";
 import { secondFactorPlugin } from "./plugins/second-factor.ts";
 import { secondFactorChangesPlugin } from "./plugins/second-factor-changes.ts";
+import { signInChallengePlugin } from "./plugins/sign-in-challenge.ts";
 import { freshSessionPlugin } from "./plugins/fresh-session.ts";
 import { accessControl, roles } from "./roles.ts";
 import { CLIENT_IP_HEADER } from "../http/client-ip-header.ts";
@@ -72,6 +73,11 @@ const minutes = (seconds: number) => Math.round(seconds / 60);
 export function createAuth(deps: AuthDeps) {
   const { config, db, audit, logger } = deps;
   const env = config.env;
+
+  // TOTP with recovery codes; a password sign-in of an account with a factor answers
+  // { twoFactorRedirect: true } and no session until the code (Better Auth's routes, unchanged).
+  // Recovery codes are stored as keyed hashes, not Better Auth's encryption (recovery-codes.ts).
+  const secondFactor = twoFactor({ issuer: "AI Book", trustDeviceMaxAge: 30 * 86_400, backupCodeOptions: { storeBackupCodes: deps.recoveryCodes.store } });
 
   const socialProviders: BetterAuthOptions["socialProviders"] = {};
   if (env.GITHUB_CLIENT_ID && env.GITHUB_CLIENT_SECRET) {
@@ -249,10 +255,9 @@ export function createAuth(deps: AuthDeps) {
       // Which role may call which admin route (roles.ts); the rank rules around it (plugins/staff.ts).
       admin({ ac: accessControl, roles, defaultRole: "user", adminRoles: ["admin"] }),
       staffPlugin(deps),
-      // TOTP with recovery codes; a password sign-in of an account with a factor answers
-      // { twoFactorRedirect: true } and no session until the code (Better Auth's routes, unchanged).
-      // Recovery codes are stored as keyed hashes, not Better Auth's encryption (recovery-codes.ts).
-      twoFactor({ issuer: "AI Book", trustDeviceMaxAge: 30 * 86_400, backupCodeOptions: { storeBackupCodes: deps.recoveryCodes.store } }),
+      secondFactor,
+      // The same challenge on the sign-in paths Better Auth's plugin leaves out (OAuth, verification links).
+      signInChallengePlugin(config.baseURL, secondFactor),
       secondFactorPlugin(deps),
       secondFactorChangesPlugin(deps),
       freshSessionPlugin(),

@@ -125,6 +125,9 @@ export function AuthDialogsProvider({ children }: { children: ReactNode }) {
   const value = useMemo(() => ({ openSignIn, openRegister }), [openSignIn, openRegister]);
   const titleId = "auth-dialog-title";
   const oauthError = routeMode === "sign-in" ? params.get("error") : null;
+  // A sign-in that needs its code (GitHub, a verification link: the server sends the browser here
+  // with the challenge pending) opens at the code step.
+  const atCodeStep = routeMode === "sign-in" && params.get("second-factor") === "1";
   const oauthCallbackURL = routeMode ? next : location.pathname + location.search;
   const notice =
     local?.options.notice ??
@@ -146,6 +149,7 @@ export function AuthDialogsProvider({ children }: { children: ReactNode }) {
               key="sign-in"
               titleId={titleId}
               initialEmail={local?.options.email}
+              startAtCode={atCodeStep && !local}
               notice={notice}
               oauthCallbackURL={oauthCallbackURL}
               onSignedIn={onSignedIn}

@@ -12,6 +12,8 @@ import { SecondFactorStep } from "./SecondFactorStep.tsx";
 export interface SignInFormProps {
   titleId: string;
   initialEmail?: string;
+  /** Open at the code step: the server has a sign-in waiting for its second factor (`/sign-in?second-factor=1`). */
+  startAtCode?: boolean;
   /** Why we ask ("Your session ended…"), shown above the form. */
   notice?: string | null;
   oauthCallbackURL: string;
@@ -25,7 +27,7 @@ export interface SignInFormProps {
  * Email + password sign-in, inside the sign-in dialog; then, for an account with two-step
  * verification, the code step (SecondFactorStep), which signs in the same way.
  */
-export function SignInForm({ titleId, initialEmail = "", notice, oauthCallbackURL, onSignedIn, onSwitchToRegister, onLeave }: SignInFormProps) {
+export function SignInForm({ titleId, initialEmail = "", startAtCode = false, notice, oauthCallbackURL, onSignedIn, onSwitchToRegister, onLeave }: SignInFormProps) {
   const { signIn } = useAuth();
   const [email, setEmail] = useState(initialEmail);
   const [password, setPassword] = useState("");
@@ -33,7 +35,7 @@ export function SignInForm({ titleId, initialEmail = "", notice, oauthCallbackUR
   const [submitted, setSubmitted] = useState(false);
   const [sending, setSending] = useState(false);
   const [serverError, setServerError] = useState<ApiError | null>(null);
-  const [step, setStep] = useState<"password" | "second-factor">("password");
+  const [step, setStep] = useState<"password" | "second-factor">(startAtCode ? "second-factor" : "password");
   const emailRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
   const backFromCode = useRef(false);

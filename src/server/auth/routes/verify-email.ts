@@ -3,6 +3,7 @@ import { ApiError } from "../../http/errors.ts";
 import { verificationLinkClaims } from "../better-auth/verification.ts";
 import type { RouteKit } from "./kit.ts";
 import { errorCode } from "./forward.ts";
+import { signsNoOneIn } from "../plugins/sign-in-challenge.ts";
 
 /** GET /verify-email: each link used once, and signing in only the browser that asked for it. */
 export function verifyEmailRoute({ app, s, forward, binding }: RouteKit) {
@@ -48,7 +49,10 @@ export function verifyEmailRoute({ app, s, forward, binding }: RouteKit) {
   async function verifyWithoutSignIn(c: Context): Promise<Response> {
     const headers = new Headers(c.req.raw.headers);
     headers.delete("cookie");
-    const res = await forward(c, new Request(c.req.url, { method: "GET", headers }));
+    const request = new Request(c.req.url, { method: "GET", headers });
+    // Its session is deleted below: no second-factor challenge either (plugins/sign-in-challenge.ts).
+    signsNoOneIn(request);
+    const res = await forward(c, request);
     const ctx = await s.auth.$context;
     const out = new Headers();
     for (const [key, value] of res.headers) if (key !== "set-cookie") out.append(key, value);
