@@ -16,6 +16,8 @@ interface Account {
   email: string;
   password: string;
   userId: string;
+  /** The authenticator's URI (staff enrol one); null for readers. */
+  totpURI: string | null;
 }
 
 describe.each(DB_KINDS)("staff on %s", (kind) => {

@@ -11,3 +11,5 @@ export const reauthenticateBody = z
 export const reauthenticateResponse = z
   .strictObject({ freshUntil: z.string().meta({ description: "ISO time until which sensitive actions are allowed without asking again" }) })
   .meta({ id: "Reauthenticated" });
+
+export type ReauthenticateBody = z.infer<typeof reauthenticateBody>;
