@@ -4,7 +4,7 @@ import { errorMessage } from "../api/error-messages.ts";
 import type { ReauthenticateBody } from "../../shared/api/reauthenticate.ts";
 import { Dialog } from "../ui/Dialog.tsx";
 import { ErrorMessage, SubmitButton } from "../ui/bits.tsx";
-import { PasswordField, TextField } from "../ui/fields.tsx";
+import { CurrentPasswordField, TextField } from "../ui/fields.tsx";
 import { setConfirmIdentityPrompt } from "./fresh-sign-in.ts";
 import { normalizeRecoveryCode, normalizeTotpCode } from "./one-time-codes.ts";
 
@@ -86,16 +86,7 @@ function ConfirmIdentityDialog({ onDone }: { onDone(ok: boolean): void }) {
           : "This change needs a recent sign-in. Enter your password to carry on; nothing you were doing is lost."}
       </p>
       <form noValidate onSubmit={(e) => void submit(e)}>
-        <PasswordField
-          label="Password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={passwordError}
-          inputRef={passwordRef}
-          data-autofocus
-          required
-        />
+        <CurrentPasswordField value={password} onChange={(e) => setPassword(e.target.value)} error={passwordError} inputRef={passwordRef} data-autofocus />
         {askCode && (
           <TextField
             label="Code"
