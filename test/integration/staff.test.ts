@@ -285,7 +285,7 @@ describe.each(DB_KINDS)("staff on %s", (kind) => {
     expect(JSON.parse(off!.detail!)).toMatchObject({ by: admin.userId, byRole: "admin", reason: "Lost their phone; identity checked", before: { twoFactorEnabled: true }, after: { twoFactorEnabled: false } });
   });
 
-  it("changing a role or an email needs a sign-in from the last ten minutes (SESSION_NOT_FRESH)", async () => {
+  it("changing a role, the email, the password or the second factor, or deleting the account needs a sign-in from the last ten minutes (SESSION_NOT_FRESH)", async () => {
     const admin = await account("admin");
     const reader = await account("user", "Role Target");
     const age = async (client: TestClient, minutes: number) => {
@@ -304,6 +304,19 @@ describe.each(DB_KINDS)("staff on %s", (kind) => {
     const email = await reader.client.post("/api/auth/change-email", { newEmail: uniqueEmail("fresh"), callbackURL: "/account" });
     expect(email.status).toBe(403);
     expect(email.json.code).toBe("SESSION_NOT_FRESH");
+    // The password, the second factor, the account itself: the right password does not make an old session fresh.
+    const { totpURI } = await enrolSecondFactor(reader.client, reader.password);
+    await age(reader.client, 11);
+    const oldSession = [
+      await reader.client.post("/api/auth/change-password", { currentPassword: reader.password, newPassword: `${STRONG_PASSWORD} again` }),
+      await reader.client.post("/api/auth/two-factor/disable", { password: reader.password }),
+      await reader.client.post("/api/auth/delete-user", { password: reader.password }),
+    ];
+    expect(oldSession.map((r) => r.json.code)).toEqual(["SESSION_NOT_FRESH", "SESSION_NOT_FRESH", "SESSION_NOT_FRESH"]);
+    expect(await userRow(reader.userId)).toMatchObject({ twoFactorEnabled: kind === "sqlite" ? 1 : true });
+    // Signed in again in place, each goes through.
+    expect((await reader.client.request("POST", "/api/v1/me/reauthenticate", { password: reader.password, code: totpCode(totpURI, Date.now(), 1) })).status).toBe(200);
+    expect((await reader.client.post("/api/auth/change-password", { currentPassword: reader.password, newPassword: `${STRONG_PASSWORD} again` })).status).toBe(200);
   });
 
   it("signing in again in place (POST /api/v1/me/reauthenticate): password and code, a new session replaces the old, wrong answers count", async () => {
