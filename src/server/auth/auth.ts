@@ -259,8 +259,9 @@ export function createAuth(deps: AuthDeps) {
       // The same challenge on the sign-in paths Better Auth's plugin leaves out (OAuth, verification links).
       signInChallengePlugin(config.baseURL, secondFactor),
       secondFactorPlugin(deps),
-      secondFactorChangesPlugin(deps),
       freshSessionPlugin(),
+      // After the freshness check: an old session is asked to sign in again before any code.
+      secondFactorChangesPlugin(deps),
       jwt({
         jwks: {
           keyPairConfig: { alg: "EdDSA", crv: "Ed25519" },
