@@ -16,6 +16,7 @@ import { createSecondFactorCheck, type SecondFactorCheck } from "./auth/second-f
 import { createUsedTokens, type UsedTokens } from "./auth/used-tokens.ts";
 import { createRecoveryCodes } from "./auth/recovery-codes.ts";
 import { createUserEvents, type UserEvents } from "./account/user-events.ts";
+import { createTrustedDevices, type TrustedDevices } from "./account/trusted-devices.ts";
 import { promoteConfiguredAdmins } from "./account/admin-emails.ts";
 import { createMailer, type Mailer } from "./email/send-email.ts";
 import { createMailOutbox, type MailOutbox } from "./email/mail-outbox.ts";
@@ -65,6 +66,8 @@ export interface Services {
   callers: CallerResolver;
   /** Better Auth's session cookie, expiry and refresh rules, read from its context (auth/better-auth/session.ts). */
   session: SessionRules;
+  /** Devices trusted to skip the second factor: listed, forgotten (account/trusted-devices.ts). */
+  trustedDevices: TrustedDevices;
   /** "This user changed": every per-user cache drops its entries (account/user-events.ts). */
   userEvents: UserEvents;
   anonymous: AnonymousMerger;
@@ -151,6 +154,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
   const accessTokenCutoff = createAccessTokenCutoff(db.kysely);
   const userEvents = createUserEvents();
   const recoveryCodes = createRecoveryCodes(config.secret);
+  const trustedDevices = createTrustedDevices(db.kysely, audit);
   // Accounts enrolled while Better Auth stored the codes encrypted: hashes from now on (decision 015).
   await recoveryCodes.rehashEncrypted(db, logger);
   const anonymous = createAnonymousMerger({ db: db.kysely, logger, audit, userChanged: userEvents.changed });
@@ -160,6 +164,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     usedTokens,
     recoveryCodes,
     throttle,
+    trustedDevices,
     config,
     db,
     mailer,
@@ -243,6 +248,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     callers,
     session,
     userEvents,
+    trustedDevices,
     anonymous,
     chats,
     answerer: providerFromEnv(env),

@@ -3,9 +3,18 @@ import type { Services } from "../services.ts";
 import { jsonBody } from "../http/body.ts";
 import type { CallerEnv } from "../http/env.ts";
 import { ApiError } from "../http/errors.ts";
-import { errorResponses, jsonResponse, route } from "../http/route.ts";
+import { errorResponse, errorResponses, jsonResponse, route } from "../http/route.ts";
+import { trustCookieReader } from "../auth/better-auth/trust-device.ts";
 import type { Preferences } from "../../shared/preferences.ts";
-import { meSchema, preferences as preferencesSchema, preferencesPatch, securityEventsPageSchema, securityEventsQuery } from "../../shared/api/me.ts";
+import {
+  meSchema,
+  preferences as preferencesSchema,
+  preferencesPatch,
+  securityEventsPageSchema,
+  securityEventsQuery,
+  trustedDeviceParams,
+  trustedDevicesSchema,
+} from "../../shared/api/me.ts";
 import { preferencesReader, updatePreferences } from "./preferences.ts";
 import { reauthenticateRoutes } from "./reauthenticate.ts";
 
@@ -40,6 +49,28 @@ const getSecurityEvents = createRoute({
   responses: { 200: jsonResponse(securityEventsPageSchema, "A page of events"), ...errorResponses(400, 401, 503) },
 });
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const getTrustedDevices = createRoute({
+  method: "get",
+  path: "/trusted-devices",
+  summary: "Devices trusted to skip the second factor, newest first",
+  description: "Set by \"trust this device\" at the code step of a sign-in, for 30 days. `current` marks the device this request came from.",
+  responses: { 200: jsonResponse(trustedDevicesSchema, "The trusted devices"), ...errorResponses(401, 503) },
+});
+
+const deleteTrustedDevice = createRoute({
+  method: "delete",
+  path: "/trusted-devices/{id}",
+  summary: "Forget a trusted device: its next sign-in asks for the code again",
+  request: { params: trustedDeviceParams },
+  responses: {
+    204: { description: "Forgotten" },
+    ...errorResponses(401, 503),
+    404: errorResponse(404, "TRUSTED_DEVICE_NOT_FOUND: no such device, or another reader's"),
+  },
+});
+
 /** The caller's own profile, preferences and security activity (cookie or bearer). */
 export function meRoutes(s: Services) {
   const app = new OpenAPIHono<CallerEnv>();
@@ -66,6 +97,26 @@ export function meRoutes(s: Services) {
     } finally {
       preferences.forget(userId);
     }
+  });
+
+  /** Which trusted device a request comes from: Better Auth's signed cookie, read as it reads it. */
+  let trustCookie: Promise<(header: string | null | undefined) => string | null> | undefined;
+  const currentTrustIdentifier = async (header: string | undefined) => (await (trustCookie ??= s.auth.$context.then(trustCookieReader)))(header);
+
+  route(app, getTrustedDevices, async (c) => {
+    const caller = c.get("caller");
+    const current = caller.via === "session" ? await currentTrustIdentifier(c.req.header("cookie")) : null;
+    c.header("Cache-Control", "no-store");
+    return c.json({ devices: await s.trustedDevices.list(caller.userId, current) });
+  });
+
+  route(app, deleteTrustedDevice, async (c) => {
+    const id = c.req.param("id") ?? "";
+    // Our ids are UUIDs: anything else is no device of this reader (and never reaches the database).
+    if (!UUID.test(id) || !(await s.trustedDevices.remove(c.get("caller").userId, id))) {
+      throw new ApiError(404, "TRUSTED_DEVICE_NOT_FOUND", "There is no such trusted device on this account.");
+    }
+    return c.body(null, 204);
   });
 
   route(app, getSecurityEvents, async (c) => {

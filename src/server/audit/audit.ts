@@ -31,6 +31,8 @@ export type SecurityEventType =
   | "two_factor_enabled"
   | "two_factor_disabled"
   | "recovery_code_used"
+  | "trusted_device_added"
+  | "trusted_device_removed"
   | "anonymous_merged";
 
 export interface SecurityEventInput {

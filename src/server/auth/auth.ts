@@ -19,6 +19,8 @@ import type { UnfinishedWork } from "./plugins/unfinished-work.ts";
 import type { UsedTokens } from "./used-tokens.ts";
 import type { RecoveryCodes } from "./recovery-codes.ts";
 import type { AccountThrottle } from "../rate-limit/account-throttle.ts";
+import type { TrustedDevices } from "../account/trusted-devices.ts";
+import { recordTrustedDeviceRows } from "./trusted-device-rows.ts";
 import { sessionCapPlugin } from "./plugins/session-cap.ts";
 import { cachedAuthHandler } from "./better-auth/router.ts";
 import { noticeEmailChange, notifyPasswordChanged, queueMail } from "./mail.ts";
@@ -66,6 +68,8 @@ export interface AuthDeps {
   recoveryCodes: RecoveryCodes;
   /** Per-account failures (rate-limit/account-throttle.ts): wrong codes count like wrong passwords. */
   throttle: AccountThrottle;
+  /** Devices trusted to skip the second factor, listed and revocable (account/trusted-devices.ts). */
+  trustedDevices: TrustedDevices;
 }
 
 const minutes = (seconds: number) => Math.round(seconds / 60);
@@ -163,6 +167,8 @@ export function createAuth(deps: AuthDeps) {
       },
       async onPasswordReset({ user }) {
         await deps.revokeRefreshTokens(user.id, "password_reset");
+        // A reset signs out every device; none stays trusted to skip the code either.
+        await deps.trustedDevices.forgetAll(user.id, "password_reset");
         await deps.cutAccessTokens(user.id);
         await audit.record({ type: "password_reset", userId: user.id });
         await notifyPasswordChanged(deps, user);
@@ -248,6 +254,8 @@ export function createAuth(deps: AuthDeps) {
           },
         },
       },
+      // Each trusted device, as Better Auth's two-factor plugin writes and renews its row.
+      verification: { create: { after: recordTrustedDeviceRows(deps) } },
     },
     plugins: [
       passwordPolicyPlugin({ minLength: env.PASSWORD_MIN_LENGTH }),

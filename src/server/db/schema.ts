@@ -189,10 +189,24 @@ export interface SessionFactorTable {
   verified_at: number;
 }
 
+/** A device trusted to skip the second factor (its Better Auth verification row: `identifier`). */
+export interface TrustedDeviceTable {
+  id: string;
+  user_id: string;
+  identifier: string;
+  user_agent: string | null;
+  ip: string | null;
+  session_id: string | null;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   user: UserTable;
   twoFactor: TwoFactorTable;
   session_factor: SessionFactorTable;
+  trusted_device: TrustedDeviceTable;
   session: SessionTable;
   account: AccountTable;
   verification: VerificationTable;

@@ -26,6 +26,7 @@ export type Purged = Record<
   | "verifications"
   | "refreshTokens"
   | "usedTokens"
+  | "trustedDevices"
   | "rateLimitCounters"
   | "accessTokenCutoffs"
   | "mails"
@@ -53,6 +54,8 @@ export async function purgeExpired(db: Kysely<Database>, settings: RetentionSett
     // Every token of a family carries the family's absolute expiry: the whole family goes at once.
     refreshTokens: await deleteWhere("refresh_token", "id", sql`expires_at < ${expired}`),
     usedTokens: await deleteWhere("used_token", "token_hash", sql`expires_at < ${expired}`),
+    // A trust that ran out (its Better Auth row goes with the verifications above).
+    trustedDevices: await deleteWhere("trusted_device", "id", sql`expires_at < ${expired}`),
     rateLimitCounters: await deleteWhere("rate_limit_counter", "key", sql`reset_at < ${now - COUNTER_GRACE_MS}`),
     // A token issued before the cutoff has expired by cutoff + TTL: the row refuses nothing alive.
     accessTokenCutoffs: await deleteWhere("access_token_cutoff", "user_id", sql`not_before < ${now - settings.accessTokenTtlMs - SKEW_MS}`),

@@ -233,6 +233,8 @@ export function readerRoutes(s: Services) {
       await trx.updateTable("user").set({ twoFactorEnabled: bool(false) }).where("id", "=", target.id).execute();
     });
     s.userEvents.changed(target.id);
+    // A factor set up again later must not find the old devices still trusted.
+    await s.trustedDevices.forgetAll(target.id, "two_factor_disabled");
     await s.audit.record({
       type: "two_factor_disabled",
       userId: target.id,

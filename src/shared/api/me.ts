@@ -56,3 +56,23 @@ export const securityEventsPageSchema = z
 export type Me = z.infer<typeof meSchema>;
 export type SecurityEvent = z.infer<typeof securityEventSchema>;
 export type SecurityEventsPage = z.infer<typeof securityEventsPageSchema>;
+
+/** A device trusted to skip the second factor for 30 days ("trust this device" at the code step). */
+export const trustedDeviceSchema = z
+  .strictObject({
+    id: z.string(),
+    userAgent: z.string().nullable(),
+    ip: z.string().nullable(),
+    sessionId: z.string().nullable().meta({ description: "The session in which the code was entered (it may have ended since)" }),
+    trustedAt: isoTime,
+    lastUsedAt: isoTime.meta({ description: "Its last sign-in that skipped the code (or when it was trusted)" }),
+    expiresAt: isoTime,
+    current: z.boolean().meta({ description: "This request came from this device" }),
+  })
+  .meta({ id: "TrustedDevice" });
+
+export const trustedDevicesSchema = z.strictObject({ devices: z.array(trustedDeviceSchema) }).meta({ id: "TrustedDevices" });
+
+export const trustedDeviceParams = z.object({ id: z.string().meta({ description: "A trusted device's id" }) });
+
+export type TrustedDevice = z.infer<typeof trustedDeviceSchema>;

@@ -81,7 +81,11 @@ export function eventsPlugin(deps: AuthDeps): BetterAuthPlugin {
             if (ctx.path === "/change-password") {
               const body = (ctx.body ?? {}) as { revokeOtherSessions?: boolean };
               await audit.record({ type: "password_changed", userId: user.id, detail: { revokeOtherSessions: !!body.revokeOtherSessions } });
-              if (body.revokeOtherSessions) await deps.revokeRefreshTokens(user.id, "password_changed");
+              if (body.revokeOtherSessions) {
+                await deps.revokeRefreshTokens(user.id, "password_changed");
+                // "Sign out other devices": none of them skips the code at its next sign-in either.
+                await deps.trustedDevices.forgetAll(user.id, "password_changed");
+              }
               // Access tokens die with the old password either way; token clients refresh.
               await deps.cutAccessTokens(user.id);
               await notifyPasswordChanged(deps, user);

@@ -126,6 +126,8 @@ export function secondFactorPlugin(deps: AuthDeps): BetterAuthPlugin {
             if (!session) return;
             const { event, change } = NOTICES[ctx.path!]!;
             await notice(session.user, event, change);
+            // Better Auth forgets only this device; a factor turned on again must not find the others trusted.
+            if (event === "two_factor_disabled") await deps.trustedDevices.forgetAll(session.user.id, "two_factor_disabled");
           }),
         },
         {

@@ -181,6 +181,7 @@ export function staffPlugin(deps: AuthDeps): BetterAuthPlugin {
         const seconds = typeof ctx.body?.banExpiresIn === "number" ? ctx.body.banExpiresIn : null;
         await deps.revokeRefreshTokens(target.id, "banned");
         await deps.cutAccessTokens(target.id);
+        await deps.trustedDevices.forgetAll(target.id, "banned");
         const expiresAt = seconds ? new Date(Date.now() + seconds * 1000).toISOString() : null;
         await audit.record({ type: "user_banned", userId: target.id, detail: { ...by, expiresAt, before: { banned: target.banned }, after: { banned: true } } });
         return;

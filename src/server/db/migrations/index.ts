@@ -9,6 +9,7 @@ import * as m0007 from "./0007_scale_indexes.ts";
 import * as m0008 from "./0008_two_factor.ts";
 import * as m0009 from "./0009_session_factor.ts";
 import * as m0010 from "./0010_audit_actor.ts";
+import * as m0011 from "./0011_trusted_device.ts";
 
 /** Every migration, in order. One set for SQLite and PostgreSQL. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   "0008_two_factor": m0008,
   "0009_session_factor": m0009,
   "0010_audit_actor": m0010,
+  "0011_trusted_device": m0011,
 };
