@@ -137,7 +137,7 @@ async function enrol(page: Page, user: TestUser, opts: { check?: string } = {}):
 }
 
 describe("two-step verification", () => {
-  it("a reader sets it up on the account page, then signs in with a code (keyboard only) and, on another device, with a recovery code", async () => {
+  it("a reader sets it up on the account page, then signs in with a code (keyboard only, trusting the device, then forgetting it) and, on another device, with a recovery code", async () => {
     const user = await app.createVerifiedUser({ name: "Radia Perlman", email: uniqueEmail("radia") });
     const a = await device();
     await signIn(a.page, user);
@@ -186,6 +186,19 @@ describe("two-step verification", () => {
     // This device is trusted now: its next sign-in needs the password only.
     await signOut(a.page, user.name);
     await signIn(a.page, user);
+
+    // The account page lists it under Sessions; forgotten, its next sign-in asks for the code again.
+    await a.page.goto("/account");
+    const sessions = a.page.getByRole("region", { name: "Sessions" });
+    const trusted = sessions.getByRole("list", { name: "Trusted devices" }).getByRole("listitem");
+    await shows(trusted.filter({ hasText: "This device" }));
+    expect(await trusted.count()).toBe(1);
+    await axeCheck(a.page, "account: trusted devices", { include: "section[aria-labelledby='sessions-title']" });
+    await sessions.getByRole("button", { name: /^Forget this device/ }).click();
+    await shows(sessions.getByRole("status").filter({ hasText: "will be asked for a code at its next sign-in" }));
+    await gone(sessions.getByRole("list", { name: "Trusted devices" }));
+    await signOut(a.page, user.name);
+    await signInToCodeStep(a.page, user);
 
     // Another device: the recovery code in place of the app.
     const b = await device();

@@ -7,6 +7,7 @@ import { sessionStore } from "../auth/session-store.ts";
 import { useAnnounce } from "../ui/Announcer.tsx";
 import { ErrorMessage, SkeletonLines, Spinner, StatusMessage } from "../ui/bits.tsx";
 import { describeDevice, formatDateTime, toIso } from "./format.ts";
+import { TrustedDevices } from "./TrustedDevices.tsx";
 
 interface SessionRow {
   id: string;
@@ -128,6 +129,7 @@ export function SessionsSection({ version }: { version: number }) {
         {busy === "all" && <Spinner />}
         Sign out everywhere
       </button>
+      <TrustedDevices version={version} />
     </section>
   );
 }
