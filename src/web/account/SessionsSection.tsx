@@ -5,7 +5,7 @@ import { authCall } from "../auth/auth-call.ts";
 import { authClient } from "../auth/auth-client.ts";
 import { sessionStore } from "../auth/session-store.ts";
 import { useAnnounce } from "../ui/Announcer.tsx";
-import { ErrorMessage, SkeletonLines, Spinner, StatusMessage } from "../ui/bits.tsx";
+import { ErrorMessage, LoadFailed, SkeletonLines, Spinner, StatusMessage } from "../ui/bits.tsx";
 import { describeDevice, formatDateTime, toIso } from "./format.ts";
 import { TrustedDevices } from "./TrustedDevices.tsx";
 
@@ -82,14 +82,7 @@ export function SessionsSection({ version }: { version: number }) {
       <h2 id="sessions-title">Sessions</h2>
       <p>These are the devices where you're signed in.</p>
       {sessions === null && !loadError && <SkeletonLines lines={3} label="Loading your sessions…" />}
-      {loadError && (
-        <div className="notice notice-error" role="alert">
-          {loadError}{" "}
-          <button type="button" className="link-button" onClick={() => void load()}>
-            Try again
-          </button>
-        </div>
-      )}
+      {loadError && <LoadFailed message={loadError} onRetry={() => void load()} />}
       {sessions && (
         <ul className="session-list">
           {sessions.map((s) => {

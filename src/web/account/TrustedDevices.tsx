@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import { errorMessage } from "../api/error-messages.ts";
-import { ErrorMessage, Spinner, StatusMessage } from "../ui/bits.tsx";
+import { ErrorMessage, LoadFailed, Spinner, StatusMessage } from "../ui/bits.tsx";
 import { fetchTrustedDevices, forgetTrustedDevice, type TrustedDevice } from "./account-api.ts";
 import { describeDevice, formatDateTime, toIso } from "./format.ts";
 
@@ -44,16 +44,7 @@ export function TrustedDevices({ version }: { version: number }) {
     }
   }
 
-  if (loadError) {
-    return (
-      <div className="notice notice-error" role="alert">
-        {loadError}{" "}
-        <button type="button" className="link-button" onClick={() => void load()}>
-          Try again
-        </button>
-      </div>
-    );
-  }
+  if (loadError) return <LoadFailed message={loadError} onRetry={() => void load()} />;
   if (!devices?.length) return <StatusMessage>{status}</StatusMessage>;
   return (
     <div className="trusted-devices">

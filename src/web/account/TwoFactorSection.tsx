@@ -4,7 +4,7 @@ import { ApiError } from "../api/api-error.ts";
 import { errorMessage } from "../api/error-messages.ts";
 import { sessionStore, type SessionUser } from "../auth/session-store.ts";
 import { ErrorMessage, StatusMessage, SubmitOrCancel } from "../ui/bits.tsx";
-import { PasswordField, TextField } from "../ui/fields.tsx";
+import { AnyCodeField, PasswordField } from "../ui/fields.tsx";
 import { normalizeAnyCode } from "../auth/one-time-codes.ts";
 import { RecoveryCodes } from "./RecoveryCodes.tsx";
 import { TotpSetup } from "./TotpSetup.tsx";
@@ -208,13 +208,10 @@ function ConfirmWithPassword({ action, onConfirm, onCancel }: { action: Action; 
         required
       />
       {needsCode && (
-        <TextField
+        <AnyCodeField
           label="Authenticator or recovery code"
           hint="The 6-digit code your app shows now, or one of your recovery codes."
           name="code"
-          autoComplete="one-time-code"
-          autoCapitalize="off"
-          spellCheck={false}
           value={code}
           onChange={(e) => setCode(e.target.value)}
           error={codeError}

@@ -4,7 +4,7 @@ import { errorMessage } from "../api/error-messages.ts";
 import type { ReauthenticateBody } from "../../shared/api/reauthenticate.ts";
 import { Dialog } from "../ui/Dialog.tsx";
 import { ErrorMessage, SubmitButton } from "../ui/bits.tsx";
-import { CurrentPasswordField, TextField } from "../ui/fields.tsx";
+import { AnyCodeField, CurrentPasswordField } from "../ui/fields.tsx";
 import { setConfirmIdentityPrompt } from "./fresh-sign-in.ts";
 import { normalizeRecoveryCode, normalizeTotpCode } from "./one-time-codes.ts";
 
@@ -88,12 +88,7 @@ function ConfirmIdentityDialog({ onDone }: { onDone(ok: boolean): void }) {
       <form noValidate onSubmit={(e) => void submit(e)}>
         <CurrentPasswordField value={password} onChange={(e) => setPassword(e.target.value)} error={passwordError} inputRef={passwordRef} data-autofocus />
         {askCode && (
-          <TextField
-            label="Code"
-            hint="From your authenticator app (6 digits), or a recovery code."
-            autoComplete="one-time-code"
-            autoCapitalize="off"
-            spellCheck={false}
+          <AnyCodeField
             value={code}
             onChange={(e) => setCode(e.target.value)}
             error={codeError}

@@ -74,6 +74,18 @@ export function StatusMessage({ id, children, tone = "success" }: { id?: string;
 }
 
 /** A page while its content loads: its heading said to screen readers, a title bar and skeleton lines. */
+/** What could not be loaded, said as an alert, with "Try again". */
+export function LoadFailed({ message, onRetry }: { message: string; onRetry(): void }) {
+  return (
+    <div className="notice notice-error" role="alert">
+      {message}{" "}
+      <button type="button" className="link-button" onClick={onRetry}>
+        Try again
+      </button>
+    </div>
+  );
+}
+
 export function LoadingPage({ heading, label, lines, className }: { heading: string; label: string; lines: number; className?: string }) {
   return (
     <div className={className ? `page-content ${className}` : "page-content"}>

@@ -61,6 +61,15 @@ export function TotpCodeField({ label = "6-digit code", ...props }: Omit<FieldPr
   return <TextField label={label} type="text" inputMode="numeric" autoComplete="one-time-code" spellCheck={false} {...props} />;
 }
 
+/** One field for either second-factor code: the authenticator app's 6 digits or a recovery code (letters, case kept). */
+export function AnyCodeField({
+  label = "Code",
+  hint = "From your authenticator app (6 digits), or a recovery code.",
+  ...props
+}: Omit<FieldProps, "label" | "type" | "autoComplete" | "autoCapitalize" | "spellCheck"> & { label?: string }) {
+  return <TextField label={label} hint={hint} type="text" autoComplete="one-time-code" autoCapitalize="off" spellCheck={false} {...props} />;
+}
+
 /** A password input with a Show/Hide toggle (a button with aria-pressed). */
 export function PasswordField({
   label,
