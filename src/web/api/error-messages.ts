@@ -26,6 +26,7 @@ const MESSAGES: Record<string, string> = {
   SESSION_NOT_FRESH: "For your security, sign in again before making this change.",
   // Second factors (Better Auth's two-factor plugin)
   INVALID_CODE: "That code isn't right. Enter the code your authenticator app shows now.",
+  TRUSTED_DEVICE_NOT_FOUND: "This device isn't trusted any more.",
   CODE_REQUIRED: "Enter a code from your authenticator app, or one of your recovery codes.",
   INVALID_BACKUP_CODE: "That recovery code isn't right, or it has been used already.",
   INVALID_TWO_FACTOR_COOKIE: "This sign-in took too long. Enter your password again.",
