@@ -203,7 +203,7 @@ describe("0007_scale_indexes", () => {
     });
     await purgeAbandonedAnonymous(recorded, 30);
     await purgeExpired(recorded, { securityEventDays: 365, expiredDays: 7, mailLogDays: 30, accessTokenTtlMs: 900_000 });
-    expect(sent).toHaveLength(1 + 10);
+    expect(sent).toHaveLength(1 + 11);
     for (const q of sent) {
       const plan = (db.sqlite!.prepare(`explain query plan ${q.sql}`).all(...q.parameters) as { detail: string }[]).map((r) => r.detail);
       expect(plan.filter((line) => line.startsWith("SCAN ")), `${q.sql}\n${plan.join("\n")}`).toEqual([]);

@@ -20,6 +20,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("expires_at", "bigint", (c) => c.notNull())
     .execute();
   await db.schema.createIndex("trusted_device_user_idx").on("trusted_device").columns(["user_id", "created_at"]).execute();
+  // The retention job deletes the ones that ran out (maintenance/retention.ts).
+  await db.schema.createIndex("trusted_device_expires_idx").on("trusted_device").column("expires_at").execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
