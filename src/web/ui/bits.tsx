@@ -43,7 +43,7 @@ export function SubmitButton({
 export function SubmitOrCancel({
   onCancel,
   ...submit
-}: { onCancel(): void } & Pick<Parameters<typeof SubmitButton>[0], "busy" | "busyLabel" | "variant" | "children">) {
+}: { onCancel(): void } & Pick<Parameters<typeof SubmitButton>[0], "busy" | "busyLabel" | "variant" | "disabled" | "children">) {
   return (
     <div className="button-row">
       <SubmitButton {...submit} />
