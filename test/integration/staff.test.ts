@@ -4,8 +4,9 @@
  * of auth/roles.ts and auth/plugins/staff.ts; then what a ban does, and the last admin.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestInstance, DB_KINDS, STRONG_PASSWORD, uniqueEmail, type TestClient, type TestInstance } from "../support/instance.ts";
+import { anonymousReader, createTestInstance, DB_KINDS, STRONG_PASSWORD, uniqueEmail, type TestClient, type TestInstance } from "../support/instance.ts";
 import { accountWithRole, enrolSecondFactor } from "../support/staff.ts";
+import { staffUserDetail, staffUsersPage } from "../../src/shared/api/staff.ts";
 import { totpCode } from "../support/totp.ts";
 
 type Role = "user" | "moderator" | "admin";
@@ -367,6 +368,108 @@ describe.each(DB_KINDS)("staff on %s", (kind) => {
     expect(o.signUpsPerDay[29].count).toBeGreaterThanOrEqual(2);
     expect(o.questionsPerDay[29].count).toBeGreaterThanOrEqual(1);
     expect(o.activeReaders).toBeGreaterThanOrEqual(1);
+  });
+
+  it("readers: staff search by email or name (any case, % taken literally), filter, sort and page; guests are not listed", async () => {
+    const moderator = await account("moderator");
+    const tag = `zq${Date.now().toString(36)}`;
+    const names = ["Ada Lovelace", "ada byron", "Grace 100% Hopper"];
+    const made = [];
+    for (const name of names) made.push(await t.signedInUser({ name: `${name} ${tag}` }));
+    await enrolSecondFactor(made[1]!.client, made[1]!.password);
+    expect((await moderator.client.post("/api/auth/admin/ban-user", { userId: made[2]!.userId, banReason: "spam" })).status).toBe(200);
+    const guest = await anonymousReader(t);
+
+    const list = async (query: string) => {
+      const res = await moderator.client.get(`/api/v1/staff/users?${query}`);
+      expect(res.status, res.text).toBe(200);
+      staffUsersPage.parse(res.json);
+      return res.json as { users: { name: string; email: string; banned: boolean; banReason: string | null; twoFactorEnabled: boolean }[]; total: number };
+    };
+    const ada = await list(`q=${encodeURIComponent(`ADA `)}&limit=100`);
+    expect(ada.users.map((u) => u.name)).toEqual(expect.arrayContaining([`Ada Lovelace ${tag}`, `ada byron ${tag}`]));
+    expect(ada.users.every((u) => u.name.toLowerCase().includes("ada ") || u.email.includes("ada "))).toBe(true);
+    const mine = await list(`q=${tag}&sort=name&order=asc`);
+    expect(mine.users.map((u) => u.name)).toEqual([`Ada Lovelace ${tag}`, `Grace 100% Hopper ${tag}`, `ada byron ${tag}`].sort((a, b) => (a < b ? -1 : 1)));
+    expect(mine.total).toBe(3);
+    expect((await list(`q=${encodeURIComponent(`100% hopper ${tag}`)}`)).users.map((u) => u.name)).toEqual([`Grace 100% Hopper ${tag}`]);
+    // % and _ are letters here, not wildcards.
+    expect((await list(`q=${encodeURIComponent("1%0% hopper")}`)).total).toBe(0);
+    expect((await list(`q=${encodeURIComponent("ad_ by")}`)).total).toBe(0);
+    const banned = await list(`q=${tag}&banned=true`);
+    expect(banned.users).toMatchObject([{ name: `Grace 100% Hopper ${tag}`, banned: true, banReason: "spam" }]);
+    expect((await list(`q=${tag}&banned=false`)).total).toBe(2);
+    expect((await list(`q=${tag}&twoFactor=true`)).users.map((u) => u.name)).toEqual([`ada byron ${tag}`]);
+    expect((await list(`q=${tag}&role=moderator`)).total).toBe(0);
+    expect((await list(`role=moderator`)).users.some((u) => u.email === moderator.email)).toBe(true);
+
+    // Two a page, in email order, every account once.
+    const byEmail = [...made].map((u) => u.email).sort();
+    const p1 = await list(`q=${tag}&sort=email&order=asc&limit=2&page=1`);
+    const p2 = await list(`q=${tag}&sort=email&order=asc&limit=2&page=2`);
+    expect([...p1.users, ...p2.users].map((u) => u.email)).toEqual(byEmail);
+    expect(p2.total).toBe(3);
+
+    const all = await list("limit=100");
+    expect(all.users.some((u) => (u as { id?: string }).id === guest.id)).toBe(false);
+    for (const bad of ["limit=0", "page=0", "sort=password", "banned=yes", "role=owner"]) {
+      const res = await moderator.client.get(`/api/v1/staff/users?${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect(res.json.code).toBe("VALIDATION_FAILED");
+    }
+    const reader = made[0]!;
+    expect((await reader.client.get("/api/v1/staff/users")).json.code).toBe("FORBIDDEN");
+  });
+
+  it("a reader's page shows sessions without tokens, activity and chat counts; staff end one session by its id", async () => {
+    const admin = await account("admin");
+    const moderator = await account("moderator");
+    const reader = await account("user", "Looked After");
+    const laptop = t.client();
+    expect((await laptop.post("/api/auth/sign-in/email", { email: reader.email, password: reader.password })).status).toBe(200);
+    const chat = await reader.client.post("/api/v1/chats", { title: "Secret thoughts about chapter two" });
+    expect(chat.status).toBe(201);
+
+    const page = await moderator.client.get(`/api/v1/staff/users/${reader.userId}`);
+    expect(page.status, page.text).toBe(200);
+    const detail = staffUserDetail.parse(page.json);
+    expect(detail.user).toMatchObject({ id: reader.userId, email: reader.email, role: "user", banned: false });
+    expect(detail.sessions).toHaveLength(2);
+    expect(detail.chats).toEqual({ count: 1, questions: 0 });
+    expect(detail.signInMethods).toEqual(["credential"]);
+    expect(detail.activity.map((e: { type: string }) => e.type)).toContain("sign_up");
+    // Never a session token, never a chat's words.
+    const tokens = (await t.services.db.kysely.selectFrom("session").select("token").where("userId", "=", reader.userId).execute()).map((r) => r.token);
+    for (const token of tokens) expect(page.text).not.toContain(token);
+    expect(page.text).not.toContain("Secret thoughts");
+
+    // A moderator sees readers only; nobody sees a guest or an unknown id.
+    const ofStaff = await moderator.client.get(`/api/v1/staff/users/${admin.userId}`);
+    expect(ofStaff.status).toBe(403);
+    expect(ofStaff.json.code).toBe("TARGET_IS_STAFF");
+    expect((await admin.client.get(`/api/v1/staff/users/${moderator.userId}`)).status).toBe(200);
+    expect((await admin.client.get("/api/v1/staff/users/nobody")).json.code).toBe("USER_NOT_FOUND");
+    expect((await reader.client.get(`/api/v1/staff/users/${reader.userId}`)).status).toBe(403);
+
+    // End the laptop's session: it is signed out, the other browser is not.
+    const laptopSession = (await laptop.get("/api/auth/get-session")).json.session.id as string;
+    const end = await moderator.client.request("DELETE", `/api/v1/staff/users/${reader.userId}/sessions/${laptopSession}`, { reason: "lost laptop" });
+    expect(end.status, end.text).toBe(204);
+    expect((await laptop.get("/api/v1/me")).status).toBe(401);
+    expect((await reader.client.get("/api/v1/me")).status).toBe(200);
+    const again = await moderator.client.request("DELETE", `/api/v1/staff/users/${reader.userId}/sessions/${laptopSession}`);
+    expect(again.status).toBe(404);
+    expect(again.json.code).toBe("SESSION_NOT_FOUND");
+    // A session id of another account, through this reader's page: not found.
+    const modSession = (await moderator.client.get("/api/auth/get-session")).json.session.id as string;
+    expect((await admin.client.request("DELETE", `/api/v1/staff/users/${reader.userId}/sessions/${modSession}`)).status).toBe(404);
+    expect((await moderator.client.request("DELETE", `/api/v1/staff/users/${moderator.userId}/sessions/${modSession}`)).json.code).toBe("NOT_ON_YOURSELF");
+    const after = (await moderator.client.get(`/api/v1/staff/users/${reader.userId}`)).json;
+    expect(after.sessions).toHaveLength(1);
+    expect(after.activity[0]).toMatchObject({ type: "session_revoked", actorId: moderator.userId, detail: { by: moderator.userId, reason: "lost laptop", sessionId: laptopSession } });
+    // The reader sees it in their own activity.
+    const own = await reader.client.get("/api/v1/me/security-events");
+    expect(own.json.events[0]).toMatchObject({ type: "session_revoked" });
   });
 
   it("the last admin stays: no admin acts on themselves, and two admins demoting each other at once keep one", async () => {

@@ -106,9 +106,10 @@ function parse(contentType: string | undefined, text: string, options: ReadOptio
  * Read and validate a JSON body with a zod schema. Malformed JSON, a non-object, or a schema
  * violation is a 400 with a stable code and the offending fields — never a 500.
  * `__proto__` in the body is an ordinary own key after JSON.parse and zod drops or refuses it.
+ * `optional`: a blank body is read as `{}`.
  */
-export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
-  const result = schema.safeParse(await readBody(c));
+export async function jsonBody<S extends z.ZodType>(c: Context, schema: S, { optional = false }: { optional?: boolean } = {}): Promise<z.infer<S>> {
+  const result = schema.safeParse((await readBody(c, { optional })) ?? {});
   if (!result.success) {
     const fields = result.error.issues.slice(0, 20).map((i) => ({ path: i.path.join("."), message: i.message }));
     throw new ApiError(400, "VALIDATION_FAILED", fields[0] ? `${fields[0].path || "body"}: ${fields[0].message}` : "Invalid body.", {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { auditCsv } from "./staff-routes.ts";
+import { auditCsv } from "./audit.ts";
 
 describe("audit log as CSV", () => {
   const event = { id: "e1", type: "user_banned", userId: "u1", actorId: "a1", ip: "203.0.113.9", userAgent: "Mozilla/5.0", detail: null, createdAt: "2026-12-06T05:00:00.000Z" };
