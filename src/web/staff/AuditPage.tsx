@@ -6,7 +6,7 @@ import { TextField } from "../ui/fields.tsx";
 import type { AuditEvent } from "../../shared/api/staff.ts";
 import { EventActor } from "./EventActor.tsx";
 import { EVENT_TYPES, eventFacts, formatDateTime, shortId, staffEventName, toIso } from "./format.ts";
-import { auditCsvUrl, fetchAudit, type AuditFilters } from "./staff-api.ts";
+import { auditCsvUrl, fetchAudit, fetchUser, type AuditFilters } from "./staff-api.ts";
 import { staffErrorMessage } from "./staff-errors.ts";
 import { StaffPage } from "./StaffPage.tsx";
 import { useLoad } from "./use-load.ts";
@@ -99,6 +99,7 @@ export function AuditPage() {
         </div>
       </form>
 
+      {filters.target && <FilteredAccount id={filters.target} />}
       {!data && !error && <SkeletonLines lines={8} label="Loading the audit log…" />}
       {data && events.length === 0 && (
         <div className="empty-state">
@@ -124,6 +125,21 @@ export function AuditPage() {
   );
 }
 
+/** Whose events these are, in words, when the log is filtered to one account (ids mean nothing to a person). */
+function FilteredAccount({ id }: { id: string }) {
+  const { data } = useLoad((signal) => fetchUser(id, signal), id);
+  if (!data) return null;
+  return (
+    <p>
+      Events of{" "}
+      <Link to={`/staff/users/${encodeURIComponent(id)}`}>
+        {data.user.name || data.user.email} ({data.user.email})
+      </Link>
+      .
+    </p>
+  );
+}
+
 function AuditTable({ events, busy }: { events: AuditEvent[]; busy: boolean }) {
   const { user: me } = useAuth();
   return (
@@ -138,7 +154,7 @@ function AuditTable({ events, busy }: { events: AuditEvent[]; busy: boolean }) {
             <th scope="col">When</th>
             <th scope="col">Account</th>
             <th scope="col">By</th>
-            <th scope="col">Reason</th>
+            <th scope="col">Details</th>
             <th scope="col">IP address</th>
           </tr>
         </thead>
@@ -148,10 +164,7 @@ function AuditTable({ events, busy }: { events: AuditEvent[]; busy: boolean }) {
             const target = e.userId ?? (typeof e.detail?.userId === "string" ? e.detail.userId : null);
             return (
               <tr key={e.id} data-event-type={e.type}>
-                <th scope="row">
-                  {staffEventName(e.type)}
-                  {facts.change && <span className="event-change"> ({facts.change})</span>}
-                </th>
+                <th scope="row">{staffEventName(e.type)}</th>
                 <td>
                   <time dateTime={toIso(e.createdAt)}>{formatDateTime(e.createdAt)}</time>
                 </td>
@@ -168,8 +181,11 @@ function AuditTable({ events, busy }: { events: AuditEvent[]; busy: boolean }) {
                     "—"
                   )}
                 </td>
-                <td>{me && (<EventActor event={e} me={me} />) }</td>
-                <td>{facts.reason ?? ""}</td>
+                <td>{me && <EventActor event={e} me={me} />}</td>
+                <td>
+                  {facts.change && <span className="event-change">{facts.change.replace(/^./, (c) => c.toUpperCase())}. </span>}
+                  {facts.reason && <>Reason: {facts.reason}</>}
+                </td>
                 <td>{e.ip ?? ""}</td>
               </tr>
             );

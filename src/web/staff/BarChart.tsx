@@ -32,7 +32,7 @@ export function BarChart({ title, unit, days, tone = "accent" }: { title: string
         <span className="chart-title">{title}</span> <span className="chart-total">{total.toLocaleString()} {unit} in 30 days</span>
       </figcaption>
       <div className="chart-plot" role="img" aria-label={summary}>
-        <span className="chart-max">{max}</span>
+        <span className="chart-max">{peak?.count ?? 0}</span>
         <svg viewBox={`0 0 ${days.length * BAR} ${HEIGHT}`} preserveAspectRatio="none" focusable="false">
           {days.map((d, i) => {
             const h = (d.count / max) * (HEIGHT - 4);

@@ -9,13 +9,13 @@ import { useLoad } from "./use-load.ts";
 export function OverviewPage() {
   const { data, error, reload } = useLoad(fetchOverview, "overview");
   const tiles = data && [
-    { label: "Accounts", value: data.accounts.total, to: "/staff/users" },
+    { label: "All accounts", value: data.accounts.total, to: "/staff/users" },
     { label: "Readers", value: data.accounts.byRole.user, to: "/staff/users?role=user" },
     { label: "Moderators", value: data.accounts.byRole.moderator, to: "/staff/users?role=moderator" },
     { label: "Admins", value: data.accounts.byRole.admin, to: "/staff/users?role=admin" },
     { label: "Banned", value: data.accounts.banned, to: "/staff/users?banned=true" },
     { label: "With two-step verification", value: data.accounts.withSecondFactor, to: "/staff/users?twoFactor=true" },
-    { label: "Asked a question in 30 days", value: data.activeReaders, hint: "guests included" },
+    { label: "Active readers, 30 days", value: data.activeReaders, hint: "asked a question; guests included" },
   ];
   return (
     <StaffPage title="Overview" loadError={data ? null : error} onRetry={() => void reload()}>
@@ -34,7 +34,7 @@ export function OverviewPage() {
                     ) : (
                       <>
                         {t.label}
-                        {t.hint && <span className="stat-hint"> ({t.hint})</span>}
+                        {t.hint && <span className="stat-hint">{t.hint}</span>}
                       </>
                     )}
                   </span>

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { Link, useLocation, useSearchParams } from "react-router";
 import { SkeletonLines } from "../ui/bits.tsx";
 import type { StaffUserSummary, StaffUsersQuery } from "../../shared/api/staff.ts";
@@ -13,7 +13,15 @@ const FILTERS = [
   { name: "role", label: "Role", options: [["user", "Readers"], ["moderator", "Moderators"], ["admin", "Admins"]] },
   { name: "banned", label: "Banned", options: [["true", "Banned"], ["false", "Not banned"]] },
   { name: "verified", label: "Email", options: [["true", "Verified"], ["false", "Not verified"]] },
-  { name: "twoFactor", label: "Two-step verification", options: [["true", "On"], ["false", "Off"]] },
+  {
+    name: "twoFactor",
+    label: (
+      <>
+        Two-step<span className="visually-hidden"> verification</span>
+      </>
+    ),
+    options: [["true", "On"], ["false", "Off"]],
+  },
 ] as const;
 
 const SORTS = [
@@ -32,6 +40,7 @@ function queryFrom(params: URLSearchParams): StaffUsersQuery {
     return allowed.includes(v as T) ? (v as T) : undefined;
   };
   const page = Number(params.get("page"));
+  const limit = Number(params.get("limit"));
   return {
     q: params.get("q")?.trim().slice(0, 200) || undefined,
     role: pick("role", ["user", "moderator", "admin"]),
@@ -41,6 +50,8 @@ function queryFrom(params: URLSearchParams): StaffUsersQuery {
     sort: pick("sort", ["createdAt", "email", "name"]) ?? "createdAt",
     order: pick("order", ["asc", "desc"]) ?? "desc",
     page: Number.isInteger(page) && page > 1 ? page : 1,
+    // Not offered in the page (25 a page), but kept when a link carries it.
+    limit: Number.isInteger(limit) && limit >= 1 && limit <= 100 ? limit : undefined,
   };
 }
 
@@ -101,7 +112,12 @@ export function ReadersPage() {
       </div>
 
       <p className="staff-count" role="status">
-        {data && (data.total === 0 ? "" : `${data.total.toLocaleString()} ${data.total === 1 ? "account" : "accounts"}${pages > 1 ? `, page ${data.page} of ${pages}` : ""}.`)}
+        {data &&
+          (data.total === 0 ? (
+            <span className="visually-hidden">No readers match.</span>
+          ) : (
+            `${data.total.toLocaleString()} ${data.total === 1 ? "account" : "accounts"}${pages > 1 ? `, page ${data.page} of ${pages}` : ""}.`
+          ))}
       </p>
 
       {!data && !error && <SkeletonLines lines={8} label="Loading the accounts…" />}
@@ -184,7 +200,7 @@ function SearchBox({ value, onSearch }: { value: string; onSearch(q: string, rep
   );
 }
 
-function Select({ label, value, options, onChange }: { label: string; value: string; options: readonly (readonly [string, string])[]; onChange(v: string): void }) {
+function Select({ label, value, options, onChange }: { label: ReactNode; value: string; options: readonly (readonly [string, string])[]; onChange(v: string): void }) {
   const id = useId();
   return (
     <div className="field">
