@@ -16,6 +16,8 @@ interface Account {
   email: string;
   password: string;
   userId: string;
+  /** The authenticator's URI (staff enrol one); null for readers. */
+  totpURI: string | null;
 }
 
 describe.each(DB_KINDS)("staff on %s", (kind) => {
@@ -283,7 +285,7 @@ describe.each(DB_KINDS)("staff on %s", (kind) => {
     expect(JSON.parse(off!.detail!)).toMatchObject({ by: admin.userId, byRole: "admin", reason: "Lost their phone; identity checked", before: { twoFactorEnabled: true }, after: { twoFactorEnabled: false } });
   });
 
-  it("changing a role or an email needs a sign-in from the last ten minutes (SESSION_NOT_FRESH)", async () => {
+  it("changing a role, the email, the password or the second factor, or deleting the account needs a sign-in from the last ten minutes (SESSION_NOT_FRESH)", async () => {
     const admin = await account("admin");
     const reader = await account("user", "Role Target");
     const age = async (client: TestClient, minutes: number) => {
@@ -302,6 +304,64 @@ describe.each(DB_KINDS)("staff on %s", (kind) => {
     const email = await reader.client.post("/api/auth/change-email", { newEmail: uniqueEmail("fresh"), callbackURL: "/account" });
     expect(email.status).toBe(403);
     expect(email.json.code).toBe("SESSION_NOT_FRESH");
+    // The password, the second factor, the account itself: the right password does not make an old session fresh.
+    const { totpURI } = await enrolSecondFactor(reader.client, reader.password);
+    await age(reader.client, 11);
+    const oldSession = [
+      await reader.client.post("/api/auth/change-password", { currentPassword: reader.password, newPassword: `${STRONG_PASSWORD} again` }),
+      await reader.client.post("/api/auth/two-factor/disable", { password: reader.password }),
+      await reader.client.post("/api/auth/delete-user", { password: reader.password }),
+    ];
+    expect(oldSession.map((r) => r.json.code)).toEqual(["SESSION_NOT_FRESH", "SESSION_NOT_FRESH", "SESSION_NOT_FRESH"]);
+    expect(await userRow(reader.userId)).toMatchObject({ twoFactorEnabled: kind === "sqlite" ? 1 : true });
+    // Signed in again in place, each goes through.
+    expect((await reader.client.request("POST", "/api/v1/me/reauthenticate", { password: reader.password, code: totpCode(totpURI, Date.now(), 1) })).status).toBe(200);
+    expect((await reader.client.post("/api/auth/change-password", { currentPassword: reader.password, newPassword: `${STRONG_PASSWORD} again` })).status).toBe(200);
+  });
+
+  it("signing in again in place (POST /api/v1/me/reauthenticate): password and code, a new session replaces the old, wrong answers count", async () => {
+    const admin = await account("admin");
+    const reader = await account("user", "Promoted Later");
+    const tokenOf = (client: TestClient) => decodeURIComponent(client.cookies.get("better-auth.session_token")!).split(".")[0]!;
+    const sessionExists = async (token: string) => Boolean(await t.services.db.kysely.selectFrom("session").select("id").where("token", "=", token).executeTakeFirst());
+    const old = tokenOf(admin.client);
+    const createdAt = new Date(Date.now() - 11 * 60_000);
+    await t.services.db.kysely.updateTable("session").set({ createdAt: (kind === "sqlite" ? createdAt.toISOString() : createdAt) as never }).where("token", "=", old).execute();
+    const setRole = () => admin.client.post("/api/auth/admin/set-role", { userId: reader.userId, role: "moderator", reason: "helps out" });
+    expect((await setRole()).json.code).toBe("SESSION_NOT_FRESH");
+
+    const reauth = (body: object) => admin.client.request("POST", "/api/v1/me/reauthenticate", body);
+    const wrong = await reauth({ password: "not the password at all" });
+    expect(wrong.status).toBe(401);
+    expect(wrong.json.code).toBe("INVALID_PASSWORD");
+    const noCode = await reauth({ password: admin.password });
+    expect(noCode.status).toBe(403);
+    expect(noCode.json.code).toBe("CODE_REQUIRED");
+    const badCode = await reauth({ password: admin.password, code: totpCode(admin.totpURI!, Date.now(), 10) });
+    expect(badCode.json.code).toBe("INVALID_CODE");
+    expect((await reauth({ password: 42 })).json.code).toBe("VALIDATION_FAILED");
+    // Nothing ended while the answers were wrong.
+    expect(await sessionExists(old)).toBe(true);
+    expect(tokenOf(admin.client)).toBe(old);
+
+    const ok = await reauth({ password: admin.password, code: totpCode(admin.totpURI!, Date.now(), 1) });
+    expect(ok.status, ok.text).toBe(200);
+    expect(Date.parse(ok.json.freshUntil)).toBeGreaterThan(Date.now() + 9 * 60_000);
+    expect(ok.headers.get("cache-control")).toBe("no-store");
+    expect(tokenOf(admin.client)).not.toBe(old);
+    expect(await sessionExists(old)).toBe(false);
+    // The new session is fresh and passed the second factor: staff routes and the sensitive action work.
+    expect((await setRole()).status).toBe(200);
+    expect((await admin.client.get("/api/v1/staff/overview")).status).toBe(200);
+    const events = await t.services.db.kysely.selectFrom("security_event").select("type").where("user_id", "=", admin.userId).execute();
+    expect(events.filter((e) => e.type === "sign_in_failed").length).toBeGreaterThanOrEqual(2);
+
+    // A reader without a second factor: the password alone; an access token cannot sign in again.
+    expect((await reader.client.request("POST", "/api/v1/me/reauthenticate", { password: reader.password })).status).toBe(200);
+    const grant = await t.client().post("/api/v1/auth/token", { grant_type: "password", email: reader.email, password: reader.password });
+    const bearer = t.client();
+    const viaToken = await bearer.request("POST", "/api/v1/me/reauthenticate", { password: reader.password }, { headers: { authorization: `Bearer ${grant.json.access_token}` } });
+    expect(viaToken.json.code).toBe("SESSION_REQUIRED");
   });
 
   it("the audit log: admins filter by actor, target, type and time, page exactly, and export CSV; moderators may not", async () => {

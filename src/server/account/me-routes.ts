@@ -7,6 +7,7 @@ import { errorResponses, jsonResponse, route } from "../http/route.ts";
 import type { Preferences } from "../../shared/preferences.ts";
 import { meSchema, preferences as preferencesSchema, preferencesPatch, securityEventsPageSchema, securityEventsQuery } from "../../shared/api/me.ts";
 import { preferencesReader, updatePreferences } from "./preferences.ts";
+import { reauthenticateRoutes } from "./reauthenticate.ts";
 
 const getMe = createRoute({
   method: "get",
@@ -43,6 +44,7 @@ const getSecurityEvents = createRoute({
 export function meRoutes(s: Services) {
   const app = new OpenAPIHono<CallerEnv>();
   app.use("*", s.callers.requireCaller());
+  app.route("/", reauthenticateRoutes(s));
   const preferences = preferencesReader(s.db);
   s.userEvents.subscribe(preferences.forget);
 

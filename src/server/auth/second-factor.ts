@@ -3,11 +3,12 @@ import type { SessionRules } from "./better-auth/session.ts";
 import { CLIENT_IP_HEADER } from "../http/client-ip-header.ts";
 
 /**
- * A second factor checked for the token API's password grant, by Better Auth's own two-factor
+ * A sign-in through Better Auth's own handler, second factor included, for our routes that take
+ * a password after checking it themselves (the per-account throttle, one timing defence): the
+ * token API's password grant and re-authentication. The code goes to Better Auth's two-factor
  * routes (their code format, attempt counting, lockout and single-use recovery codes): a sign-in
- * through its handler (which answers with the pending-challenge cookie), then the code against
- * `/two-factor/verify-totp` (six digits) or `/two-factor/verify-backup-code`. The browser session
- * Better Auth opens on success is deleted at once: the token API issues its own tokens.
+ * (which answers with the pending-challenge cookie), then `/two-factor/verify-totp` (six digits)
+ * or `/two-factor/verify-backup-code`.
  */
 export function createSecondFactorCheck(auth: Auth, session: SessionRules, baseURL: string) {
   const call = (path: string, body: object, headers: Record<string, string>) =>
@@ -24,21 +25,37 @@ export function createSecondFactorCheck(auth: Auth, session: SessionRules, baseU
       .map((line) => line.split(";")[0]!)
       .join("; ");
 
-  return {
-    /** Whether `code` is a right TOTP or an unused recovery code of this account (password already checked). */
-    async verify(email: string, password: string, code: string, ip: string): Promise<boolean> {
-      const challenge = await call("/sign-in/email", { email, password }, { [CLIENT_IP_HEADER]: ip });
-      const pending = (await challenge.clone().json().catch(() => null)) as { twoFactorRedirect?: boolean } | null;
-      if (challenge.status !== 200 || !pending?.twoFactorRedirect) return false;
-      const trimmed = code.trim();
+  /**
+   * Sign in with the password and, for an account with a second factor, `code`: the session
+   * cookies of the new session (Set-Cookie lines), or null when Better Auth refused (a wrong or
+   * used code; the password was checked before).
+   */
+  async function signIn(email: string, password: string, code: string | undefined, meta: { ip: string; userAgent?: string }): Promise<{ setCookies: string[]; token: string } | null> {
+    const headers: Record<string, string> = { [CLIENT_IP_HEADER]: meta.ip, ...(meta.userAgent ? { "user-agent": meta.userAgent } : {}) };
+    let res = await call("/sign-in/email", { email, password }, headers);
+    const answer = (await res.clone().json().catch(() => null)) as { twoFactorRedirect?: boolean } | null;
+    if (res.status !== 200) return null;
+    if (answer?.twoFactorRedirect) {
+      const trimmed = code?.trim() ?? "";
+      if (!trimmed) return null;
       const path = /^\d{6}$/.test(trimmed) ? "/two-factor/verify-totp" : "/two-factor/verify-backup-code";
-      const res = await call(path, { code: trimmed }, { cookie: cookiesOf(challenge), [CLIENT_IP_HEADER]: ip });
-      if (res.status !== 200) return false;
+      res = await call(path, { code: trimmed }, { ...headers, cookie: cookiesOf(res) });
+      if (res.status !== 200) return null;
+    }
+    const setCookies = res.headers.getSetCookie();
+    const token = setCookies.map((line) => session.tokenFromSetCookie(line)).find(Boolean);
+    return token ? { setCookies, token } : null;
+  }
+
+  return {
+    signIn,
+    /** Whether `code` is a right TOTP or an unused recovery code of this account (password already checked); leaves no session. */
+    async verify(email: string, password: string, code: string, ip: string): Promise<boolean> {
+      if (!code.trim()) return false;
+      const done = await signIn(email, password, code, { ip });
+      if (!done) return false;
       const ctx = await auth.$context;
-      for (const line of res.headers.getSetCookie()) {
-        const token = session.tokenFromSetCookie(line);
-        if (token) await ctx.internalAdapter.deleteSession(token);
-      }
+      await ctx.internalAdapter.deleteSession(done.token);
       return true;
     },
   };

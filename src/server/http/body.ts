@@ -109,7 +109,8 @@ function parse(contentType: string | undefined, text: string, options: ReadOptio
  * `optional`: a blank body is read as `{}`.
  */
 export async function jsonBody<S extends z.ZodType>(c: Context, schema: S, { optional = false }: { optional?: boolean } = {}): Promise<z.infer<S>> {
-  const result = schema.safeParse((await readBody(c, { optional })) ?? {});
+  const value = await readBody(c, { optional });
+  const result = schema.safeParse(optional && value === undefined ? {} : value);
   if (!result.success) {
     const fields = result.error.issues.slice(0, 20).map((i) => ({ path: i.path.join("."), message: i.message }));
     throw new ApiError(400, "VALIDATION_FAILED", fields[0] ? `${fields[0].path || "body"}: ${fields[0].message}` : "Invalid body.", {

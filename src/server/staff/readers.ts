@@ -20,6 +20,7 @@ import {
   staffUsersQuery,
   type StaffUserSummary,
 } from "../../shared/api/staff.ts";
+import { isBannedNow } from "../auth/ban.ts";
 import { auditEventOf } from "./audit.ts";
 import { staffGuard } from "./guard.ts";
 
@@ -100,7 +101,7 @@ const iso = (value: Date | string | number | null | undefined): string | null =>
 /** An account as staff see it; a ban past its expiry counts as lifted (Better Auth lifts it at the next sign-in). */
 export function summaryOf(u: Selectable<UserTable>, now = Date.now()): StaffUserSummary {
   const banExpires = iso(u.banExpires);
-  const banned = Boolean(u.banned) && (banExpires === null || Date.parse(banExpires) > now);
+  const banned = isBannedNow(u, now);
   return {
     id: u.id,
     email: u.email,

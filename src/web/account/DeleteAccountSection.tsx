@@ -7,7 +7,7 @@ import { authClient } from "../auth/auth-client.ts";
 import { sessionStore, type SessionUser } from "../auth/session-store.ts";
 import { Dialog } from "../ui/Dialog.tsx";
 import { ErrorMessage, StatusMessage, SubmitButton } from "../ui/bits.tsx";
-import { PasswordField, TextField } from "../ui/fields.tsx";
+import { CurrentPasswordField, TextField } from "../ui/fields.tsx";
 
 export const ACCOUNT_DELETED_PATH = "/account-deleted";
 const CONFIRM_WORD = "DELETE";
@@ -94,14 +94,7 @@ function DeleteAccountDialog({ user, hasPassword, onClose }: { user: SessionUser
             required
           />
           {hasPassword && (
-            <PasswordField
-              label="Password"
-              autoComplete="current-password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              error={passwordError}
-              required
-            />
+            <CurrentPasswordField value={password} onChange={(e) => setPassword(e.target.value)} error={passwordError} />
           )}
           <ErrorMessage>{error}</ErrorMessage>
           <div className="button-row">

@@ -9,7 +9,7 @@ import { sessionStore, type SessionUser } from "../auth/session-store.ts";
 import { NewPasswordField } from "../password/NewPasswordField.tsx";
 import { newPasswordProblem } from "../password/policy.ts";
 import { ErrorMessage, StatusMessage, SubmitButton } from "../ui/bits.tsx";
-import { PasswordField } from "../ui/fields.tsx";
+import { CurrentPasswordField } from "../ui/fields.tsx";
 
 /** Change password (current one required); optionally signs out every other device. */
 export function PasswordSection({ user, hasPassword, onChanged }: { user: SessionUser; hasPassword: boolean | null; onChanged(): void }) {
@@ -68,14 +68,12 @@ export function PasswordSection({ user, hasPassword, onChanged }: { user: Sessio
     <section className="card" aria-labelledby="password-title">
       <h2 id="password-title">Password</h2>
       <form noValidate onSubmit={(e) => void submit(e)}>
-        <PasswordField
+        <CurrentPasswordField
           label="Current password"
           toggleName="current password"
-          autoComplete="current-password"
           value={current}
           onChange={(e) => setCurrent(e.target.value)}
           error={errors.current}
-          required
         />
         <NewPasswordField
           label="New password"

@@ -1,4 +1,5 @@
 import { ApiError, apiErrorFrom, networkError } from "./api-error.ts";
+import { confirmIdentity } from "../auth/fresh-sign-in.ts";
 import { reauthenticate } from "../auth/reauth.ts";
 
 export { ApiError } from "./api-error.ts";
@@ -7,7 +8,9 @@ export { ApiError } from "./api-error.ts";
  * The one place that calls our own API (/api/v1/*): same-origin cookies, JSON bodies, errors as
  * ApiError. On 401 it renews the session once and retries; if the session is really gone it asks
  * the reader to sign in again (the sign-in dialog opens over the page, nothing is lost) and
- * retries the original request once they have. It rejects with the 401 if they cancel.
+ * retries the original request once they have. It rejects with the 401 if they cancel. An
+ * action that needs a recent sign-in (403 SESSION_NOT_FRESH) asks the reader to confirm it is
+ * them (auth/fresh-sign-in.ts) and is sent once more.
  * The shapes it returns are the server's own schemas (src/shared/api/), through each feature's
  * functions: `fetchBook()`, `getChat(id)`, `savePreferences(patch)`.
  */
@@ -67,7 +70,10 @@ async function readJson(res: Response): Promise<unknown> {
  * status; rejects with NETWORK_ERROR, the caller's abort, or the 401 when the reader cancels.
  */
 export async function apiFetch(path: string, opts: ApiOptions = {}): Promise<Response> {
-  const res = await send(path, opts);
+  let res = await send(path, opts);
+  if (res.status === 403 && ((await readJson(res.clone())) as { code?: unknown } | null)?.code === "SESSION_NOT_FRESH" && (await confirmIdentity())) {
+    res = await send(path, opts);
+  }
   const reauth = typeof opts.reauth === "function" ? opts.reauth() : opts.reauth !== false;
   if (res.status !== 401 || !reauth) return res;
   // Read now: the connection is free while the reader signs in again.

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Link, Outlet, ScrollRestoration, useLocation } from "react-router";
 import { AuthDialogsProvider } from "../auth/AuthDialogs.tsx";
+import { ConfirmIdentityPrompt } from "../auth/ConfirmIdentityDialog.tsx";
 import { ChatProvider, useChatUi, useMediaQuery } from "../chat/ChatContext.tsx";
 import { ChatSlot } from "../chat/ChatSlot.tsx";
 import { AnnouncerProvider } from "../ui/Announcer.tsx";
@@ -26,6 +27,7 @@ export function Layout() {
         <ChatProvider>
           <Frame />
         </ChatProvider>
+        <ConfirmIdentityPrompt />
       </AuthDialogsProvider>
     </AnnouncerProvider>
   );

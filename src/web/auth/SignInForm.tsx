@@ -3,7 +3,7 @@ import { Link } from "react-router";
 import { ApiError } from "../api/api-error.ts";
 import { errorMessage } from "../api/error-messages.ts";
 import { ErrorMessage, SubmitButton } from "../ui/bits.tsx";
-import { EmailField, emailProblem, PasswordField } from "../ui/fields.tsx";
+import { EmailField, emailProblem, CurrentPasswordField } from "../ui/fields.tsx";
 import { useAuth } from "./AuthProvider.tsx";
 import { startMailCooldown } from "./mail-cooldown.ts";
 import { OAuthButtons } from "./OAuthButtons.tsx";
@@ -100,16 +100,13 @@ export function SignInForm({ titleId, initialEmail = "", notice, oauthCallbackUR
           data-autofocus
           required
         />
-        <PasswordField
-          label="Password"
+        <CurrentPasswordField
           name="password"
-          autoComplete="current-password"
           value={password}
           onChange={(e) => setPassword(e.target.value)}
           error={passwordError}
           describedBy={credentialsWrong ? formErrorId : undefined}
           inputRef={passwordRef}
-          required
         />
         <p className="form-aside">
           <Link to="/forgot-password" onClick={onLeave}>

@@ -1,4 +1,5 @@
 import { ApiError, apiErrorFrom, networkError } from "../api/api-error.ts";
+import { confirmIdentity, needsFreshSignIn } from "./fresh-sign-in.ts";
 import { reauthenticate } from "./reauth.ts";
 
 /** What Better Auth client calls resolve to. */
@@ -15,7 +16,9 @@ export interface AuthFetchOptions {
 /**
  * Run a Better Auth client call and return its data, or throw an ApiError keyed on the code.
  * With `reauth`, a 401 (session ended) asks the reader to sign in again, then retries once; a
- * function chooses the 401s that mean that (a wrong second-factor code is a 401 too).
+ * function chooses the 401s that mean that (a wrong second-factor code is a 401 too). An action
+ * that needs a recent sign-in (SESSION_NOT_FRESH) asks the reader to confirm it is them, then
+ * runs once more.
  *
  *   const user = await authCall((fetchOptions) => authClient.updateUser({ name, fetchOptions }), { reauth: true });
  */
@@ -38,6 +41,10 @@ export async function authCall<T>(
   try {
     return await once();
   } catch (e) {
+    if (needsFreshSignIn(e)) {
+      if (!(await confirmIdentity())) throw e;
+      return once();
+    }
     if (!(e instanceof ApiError) || e.status !== 401) throw e;
     if (!(typeof reauth === "function" ? reauth(e) : reauth)) throw e;
     if (!(await reauthenticate())) throw e;

@@ -119,6 +119,11 @@ export function PasswordField({
   );
 }
 
+/** The password the reader has now (sign-in, confirming an action): the browser offers the saved one. */
+export function CurrentPasswordField({ label = "Password", ...props }: Omit<Parameters<typeof PasswordField>[0], "label" | "autoComplete"> & { label?: string }) {
+  return <PasswordField label={label} autoComplete="current-password" required {...props} />;
+}
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** RFC 5321: no deliverable address is longer (the server refuses longer ones too). */
 export const MAX_EMAIL_LENGTH = 254;

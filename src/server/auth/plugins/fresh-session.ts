@@ -5,13 +5,14 @@ import { APIError, createAuthMiddleware, getSessionFromCtx } from "better-auth/a
 export const FRESH_SESSION_SECONDS = 600;
 
 /**
- * Sensitive actions that carry no password of their own need a recent sign-in: changing the
- * email address, and an admin changing a role or removing an account. Older than ten minutes,
- * the session is asked to sign in again (403 SESSION_NOT_FRESH; the web app asks for the
- * password, and the code). Changing the password, turning off a second factor and deleting the
- * account ask for the password itself.
+ * Sensitive actions need a recent sign-in: changing the email address or the password, turning
+ * off a second factor, deleting the account, and an admin changing a role or removing an
+ * account. With a session older than ten minutes they answer 403 SESSION_NOT_FRESH, and the web
+ * app asks for the password (and the code) in place (POST /api/v1/me/reauthenticate), then tries
+ * again. Those that take the password too still check it: a stolen session alone is not enough
+ * within the ten minutes either.
  */
-const SENSITIVE = new Set(["/change-email", "/admin/set-role", "/admin/remove-user"]);
+const SENSITIVE = new Set(["/change-email", "/change-password", "/two-factor/disable", "/delete-user", "/admin/set-role", "/admin/remove-user"]);
 
 export function freshSessionPlugin(): BetterAuthPlugin {
   return {
