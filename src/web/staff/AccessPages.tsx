@@ -1,7 +1,7 @@
 import { Link } from "react-router";
 import { useAuth } from "../auth/AuthProvider.tsx";
 import { useAnnounce } from "../ui/Announcer.tsx";
-import { useDocumentTitle } from "../ui/bits.tsx";
+import { MessagePage } from "../ui/bits.tsx";
 import { errorMessage } from "../api/error-messages.ts";
 
 /**
@@ -9,18 +9,7 @@ import { errorMessage } from "../api/error-messages.ts";
  * staff without a second factor in this sign-in (TWO_FACTOR_REQUIRED, STAFF_REQUIRE_2FA).
  */
 export function NotForYourAccount({ what = "The staff console is for the site's moderators and admins." }: { what?: string }) {
-  useDocumentTitle("Not for your account");
-  return (
-    <div className="page-content narrow">
-      <h1>This page is not for your account</h1>
-      <p className="lead">{what} If you think you should have access, ask an admin.</p>
-      <p>
-        <Link to="/" className="button button-primary">
-          Go to the book
-        </Link>
-      </p>
-    </div>
-  );
+  return <MessagePage title="This page is not for your account" lead={`${what} If you think you should have access, ask an admin.`} />;
 }
 
 /**
@@ -31,39 +20,36 @@ export function NotForYourAccount({ what = "The staff console is for the site's 
 export function SecondFactorNeeded() {
   const { user, signOut } = useAuth();
   const announce = useAnnounce();
-  useDocumentTitle("Two-step verification needed");
-  const enrolled = user?.twoFactorEnabled ?? false;
+  if (user?.twoFactorEnabled) {
+    return (
+      <MessagePage
+        title="Two-step verification needed"
+        lead="Your account has two-step verification, but this sign-in didn't use it. Staff work only from a sign-in made with your code."
+      >
+        <p>Sign out, then sign in again with your password and the code from your authenticator app.</p>
+        <p className="button-row">
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => signOut().then(() => announce("You're signed out. Sign in again with your code."), (e: unknown) => announce(errorMessage(e)))}
+          >
+            Sign out
+          </button>
+        </p>
+      </MessagePage>
+    );
+  }
   return (
-    <div className="page-content narrow">
-      <h1>Two-step verification needed</h1>
-      {enrolled ? (
-        <>
-          <p className="lead">Your account has two-step verification, but this sign-in didn't use it. Staff work only from a sign-in made with your code.</p>
-          <p>Sign out, then sign in again with your password and the code from your authenticator app.</p>
-          <p className="button-row">
-            <button
-              type="button"
-              className="button button-primary"
-              onClick={() => signOut().then(() => announce("You're signed out. Sign in again with your code."), (e: unknown) => announce(errorMessage(e)))}
-            >
-              Sign out
-            </button>
-          </p>
-        </>
-      ) : (
-        <>
-          <p className="lead">
-            The staff console can change other people's accounts, so it opens only for accounts protected by a second step: a code from an
-            authenticator app.
-          </p>
-          <p>Turn on two-step verification on your account page. Once it is on, come back here.</p>
-          <p className="button-row">
-            <Link to="/account#two-factor-title" className="button button-primary">
-              Set up two-step verification
-            </Link>
-          </p>
-        </>
-      )}
-    </div>
+    <MessagePage
+      title="Two-step verification needed"
+      lead="The staff console can change other people's accounts, so it opens only for accounts protected by a second step: a code from an authenticator app."
+    >
+      <p>Turn on two-step verification on your account page. Once it is on, come back here.</p>
+      <p className="button-row">
+        <Link to="/account#two-factor-title" className="button button-primary">
+          Set up two-step verification
+        </Link>
+      </p>
+    </MessagePage>
   );
 }
