@@ -4,32 +4,16 @@
  * /staff; a moderator they appoint bans a reader, whose other browser is signed out at once.
  * Codes are computed here by RFC 6238 (test/support/totp.ts) from the URI the server gave.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { BrowserContext, Locator, Page } from "playwright-core";
 import { totpCode } from "../support/totp.ts";
-import {
-  axeCheck,
-  launchBrowser,
-  PHONE,
-  screenshot,
-  startServer,
-  STRONG_PASSWORD,
-  trackDevices,
-  uniqueEmail,
-  type DeviceOptions,
-  type E2EServer,
-  type TestUser,
-} from "./harness.ts";
+import { axeCheck, e2eFile, PHONE, screenshot, STRONG_PASSWORD, uniqueEmail, type DeviceOptions, type TestUser } from "./harness.ts";
 import { expectSignedIn, expectSignedOut, fillRegister, gone, h1, header, openRegister, openSignIn, shows, signIn, signOut, submitSignIn, userMenu } from "./ui.ts";
 
-let app: E2EServer;
-let browser: Browser;
-
-const devices = trackDevices(() => ({ app, browser }), "staff-");
-const device = devices.device;
-
 const operator: TestUser = { name: "Olive Operator", email: uniqueEmail("operator"), password: STRONG_PASSWORD };
-// Made over HTTP in beforeAll: the moderator-to-be, the reader who is banned, three to page through.
+const suite = e2eFile("staff-", { ADMIN_EMAILS: operator.email });
+const device = suite.device;
+// Made over HTTP before the tests: the moderator-to-be, the reader who is banned, three to page through.
 let grace: TestUser;
 let linus: TestUser;
 const pagers = ["Pager One", "Pager Two", "Pager Three"];
@@ -41,22 +25,11 @@ const staffCookies: { admin?: Cookies } = {};
 let linusPath = "";
 
 beforeAll(async () => {
-  [app, browser] = await Promise.all([startServer({ ADMIN_EMAILS: operator.email }), launchBrowser()]);
   [grace, linus] = await Promise.all([
-    app.createVerifiedUser({ name: "Grace Hopper", email: uniqueEmail("grace") }),
-    app.createVerifiedUser({ name: "Linus Reader", email: uniqueEmail("linus") }),
-    ...pagers.map((name) => app.createVerifiedUser({ name, email: uniqueEmail("pager") })),
+    suite.app.createVerifiedUser({ name: "Grace Hopper", email: uniqueEmail("grace") }),
+    suite.app.createVerifiedUser({ name: "Linus Reader", email: uniqueEmail("linus") }),
+    ...pagers.map((name) => suite.app.createVerifiedUser({ name, email: uniqueEmail("pager") })),
   ]);
-});
-
-afterEach(async ({ task }) => {
-  const crashes = await devices.finish(task);
-  expect(crashes, "uncaught errors in the page").toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
 });
 
 // The console in a staff member's words.
@@ -140,8 +113,8 @@ describe("the staff console", () => {
     const since = Date.now();
     await register.getByRole("button", { name: "Create account" }).click();
     await shows(h1(page, "Check your email"));
-    const mail = await app.mail.waitFor(operator.email, { subject: /verify/i, since: since - 1, timeoutMs: 10_000 });
-    await page.goto(app.mail.linkFrom(mail, "/api/auth/verify-email"));
+    const mail = await suite.app.mail.waitFor(operator.email, { subject: /verify/i, since: since - 1, timeoutMs: 10_000 });
+    await page.goto(suite.app.mail.linkFrom(mail, "/api/auth/verify-email"));
     await expectSignedIn(page, operator.name);
 
     // The console is in the menu; it asks for a second factor first and leads to where it is set up.
@@ -236,7 +209,7 @@ describe("the staff console", () => {
     await shows(page.getByText(`Events of ${linus.name} (${linus.email}).`));
     await axeCheck(page, "staff: audit log");
     const csvHref = await page.getByRole("link", { name: "Download CSV" }).getAttribute("href");
-    expect(new URL(csvHref!, app.url).searchParams.get("format")).toBe("csv");
+    expect(new URL(csvHref!, suite.app.url).searchParams.get("format")).toBe("csv");
     const csv = await page.request.get(csvHref!);
     expect(csv.status()).toBe(200);
     expect(await csv.text()).toMatch(/user_banned.*Spam in the chat/);
@@ -283,7 +256,7 @@ describe("the staff console", () => {
   });
 
   it("a reader has no staff link and /staff is not for them; staff end one of their sessions", async () => {
-    const reader = await app.createVerifiedUser({ name: "Rita Reader", email: uniqueEmail("rita") });
+    const reader = await suite.app.createVerifiedUser({ name: "Rita Reader", email: uniqueEmail("rita") });
     const [kept, ended] = [await device(), await device()];
     await signIn(kept.page, reader);
     await signIn(ended.page, reader);
