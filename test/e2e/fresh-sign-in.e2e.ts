@@ -3,31 +3,18 @@
  * the reader to confirm it is them, over the page, and then goes through: nothing typed is lost.
  * The session is made old in the server's own SQLite file, as eleven minutes would.
  */
-import path from "node:path";
-import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { axeCheck, e2eFile, uniqueEmail } from "./harness.ts";
+import { ageSessions, axeCheck, e2eFile, uniqueEmail } from "./harness.ts";
 import { gone, h1, shows, signIn } from "./ui.ts";
 
 const suite = e2eFile("fresh-sign-in-");
-
-/** Every session of `email` signed in `minutes` ago. */
-function ageSessions(email: string, minutes: number): void {
-  const db = new Database(path.join(suite.app.dataDir, "aibook.db"));
-  try {
-    const at = new Date(Date.now() - minutes * 60_000).toISOString();
-    db.prepare('update "session" set "createdAt" = ? where "userId" = (select "id" from "user" where "email" = ?)').run(at, email);
-  } finally {
-    db.close();
-  }
-}
 
 describe("a recent sign-in for sensitive changes", () => {
   it("changing the email with an old session asks for the password in a dialog, then the change goes through", async () => {
     const user = await suite.app.createVerifiedUser({ name: "Barbara Liskov", email: uniqueEmail("liskov") });
     const { page } = await suite.device();
     await signIn(page, user);
-    ageSessions(user.email, 11);
+    ageSessions(suite.app, user.email, 11);
 
     await page.goto("/account");
     await shows(h1(page, "Account"));
@@ -60,7 +47,7 @@ describe("a recent sign-in for sensitive changes", () => {
     const user = await suite.app.createVerifiedUser({ name: "Frances Allen", email: uniqueEmail("allen") });
     const { page } = await suite.device();
     await signIn(page, user);
-    ageSessions(user.email, 11);
+    ageSessions(suite.app, user.email, 11);
     await page.goto("/account");
     await page.getByLabel("New email", { exact: true }).fill(uniqueEmail("allen-new"));
     await page.getByRole("button", { name: "Change email" }).click();

@@ -23,6 +23,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { freePort } from "../support/free-port.ts";
@@ -395,6 +396,17 @@ export function trackDevices(env: () => { app: E2EServer; browser: Browser }, pr
   }
 
   return { device, finish };
+}
+
+/** Every session of `email` signed in `minutes` ago, in the server's own SQLite file (as that many minutes would). */
+export function ageSessions(app: E2EServer, email: string, minutes: number): void {
+  const db = new Database(path.join(app.dataDir, "aibook.db"));
+  try {
+    const at = new Date(Date.now() - minutes * 60_000).toISOString();
+    db.prepare('update "session" set "createdAt" = ? where "userId" = (select "id" from "user" where "email" = ?)').run(at, email);
+  } finally {
+    db.close();
+  }
 }
 
 /**
