@@ -3,47 +3,18 @@
  * the reader to confirm it is them, over the page, and then goes through: nothing typed is lost.
  * The session is made old in the server's own SQLite file, as eleven minutes would.
  */
-import path from "node:path";
-import Database from "better-sqlite3";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { axeCheck, launchBrowser, startServer, trackDevices, uniqueEmail, type E2EServer } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { ageSessions, axeCheck, e2eFile, uniqueEmail } from "./harness.ts";
 import { gone, h1, shows, signIn } from "./ui.ts";
 
-let app: E2EServer;
-let browser: Browser;
-const devices = trackDevices(() => ({ app, browser }), "fresh-sign-in-");
-
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-
-afterEach(async ({ task }) => {
-  expect(await devices.finish(task), "uncaught errors in the page").toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
-
-/** Every session of `email` signed in `minutes` ago. */
-function ageSessions(email: string, minutes: number): void {
-  const db = new Database(path.join(app.dataDir, "aibook.db"));
-  try {
-    const at = new Date(Date.now() - minutes * 60_000).toISOString();
-    db.prepare('update "session" set "createdAt" = ? where "userId" = (select "id" from "user" where "email" = ?)').run(at, email);
-  } finally {
-    db.close();
-  }
-}
+const suite = e2eFile("fresh-sign-in-");
 
 describe("a recent sign-in for sensitive changes", () => {
   it("changing the email with an old session asks for the password in a dialog, then the change goes through", async () => {
-    const user = await app.createVerifiedUser({ name: "Barbara Liskov", email: uniqueEmail("liskov") });
-    const { page } = await devices.device();
+    const user = await suite.app.createVerifiedUser({ name: "Barbara Liskov", email: uniqueEmail("liskov") });
+    const { page } = await suite.device();
     await signIn(page, user);
-    ageSessions(user.email, 11);
+    ageSessions(suite.app, user.email, 11);
 
     await page.goto("/account");
     await shows(h1(page, "Account"));
@@ -67,16 +38,16 @@ describe("a recent sign-in for sensitive changes", () => {
     await dialog.getByRole("button", { name: "Confirm" }).click();
     await gone(dialog);
     await shows(page.getByText(`Your email changes to ${newEmail} once you open it`, { exact: false }));
-    await app.mail.waitFor(user.email, { since });
+    await suite.app.mail.waitFor(user.email, { since });
     // Still signed in, on a new session: the page works on.
     expect((await page.request.get("/api/v1/me")).status()).toBe(200);
   });
 
   it("cancelling the dialog leaves the change undone, with the server's reason", async () => {
-    const user = await app.createVerifiedUser({ name: "Frances Allen", email: uniqueEmail("allen") });
-    const { page } = await devices.device();
+    const user = await suite.app.createVerifiedUser({ name: "Frances Allen", email: uniqueEmail("allen") });
+    const { page } = await suite.device();
     await signIn(page, user);
-    ageSessions(user.email, 11);
+    ageSessions(suite.app, user.email, 11);
     await page.goto("/account");
     await page.getByLabel("New email", { exact: true }).fill(uniqueEmail("allen-new"));
     await page.getByRole("button", { name: "Change email" }).click();

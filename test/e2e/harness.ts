@@ -23,7 +23,9 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { freePort } from "../support/free-port.ts";
 import { startMailCatcher, type MailCatcher } from "../support/smtp.ts";
 import { sleep } from "../support/time.ts";
@@ -394,4 +396,47 @@ export function trackDevices(env: () => { app: E2EServer; browser: Browser }, pr
   }
 
   return { device, finish };
+}
+
+/** Every session of `email` signed in `minutes` ago, in the server's own SQLite file (as that many minutes would). */
+export function ageSessions(app: E2EServer, email: string, minutes: number): void {
+  const db = new Database(path.join(app.dataDir, "aibook.db"));
+  try {
+    const at = new Date(Date.now() - minutes * 60_000).toISOString();
+    db.prepare('update "session" set "createdAt" = ? where "userId" = (select "id" from "user" where "email" = ?)').run(at, email);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * One e2e file's life: the server (`env` added to its environment) and Chromium started before
+ * its tests, each test's devices closed after it (see trackDevices; an uncaught error in a page
+ * fails the test), both stopped at the end.
+ *
+ *   const suite = e2eFile("staff-", { ADMIN_EMAILS: admin.email });
+ *   const { page } = await suite.device();     // suite.app.url, suite.app.mail
+ */
+export function e2eFile(prefix: string, env: Record<string, string> = {}) {
+  let app: E2EServer | undefined;
+  let browser: Browser | undefined;
+  const devices = trackDevices(() => ({ app: app!, browser: browser! }), prefix);
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([startServer(env), launchBrowser()]);
+  });
+  afterEach(async ({ task }) => {
+    const crashes = await devices.finish(task);
+    expect(crashes, "uncaught errors in the page").toEqual([]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+  return {
+    get app(): E2EServer {
+      if (!app) throw new Error("the server is not started yet (use suite.app inside a hook or a test)");
+      return app;
+    },
+    device: devices.device,
+  };
 }

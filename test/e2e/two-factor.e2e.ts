@@ -6,32 +6,15 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Locator, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import type { Locator, Page } from "playwright-core";
 import { qrPath } from "../../src/web/ui/qr-path.ts";
 import { totpCode } from "../support/totp.ts";
-import { axeCheck, launchBrowser, PHONE, REPO_ROOT, startServer, trackDevices, uniqueEmail, type E2EServer, type TestUser } from "./harness.ts";
+import { axeCheck, e2eFile, PHONE, REPO_ROOT, uniqueEmail, type TestUser } from "./harness.ts";
 import { expectSignedIn, expectSignedOut, gone, h1, openSignIn, shows, signIn, signInDialog, signOut, submitSignIn, textOf } from "./ui.ts";
 
-let app: E2EServer;
-let browser: Browser;
-
-const devices = trackDevices(() => ({ app, browser }), "two-factor-");
-const device = devices.device;
-
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-
-afterEach(async ({ task }) => {
-  const crashes = await devices.finish(task);
-  expect(crashes, "uncaught errors in the page").toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const suite = e2eFile("two-factor-");
+const device = suite.device;
 
 // The account page's section and the sign-in dialog's code step, in a reader's words.
 const section = (page: Page) => page.getByRole("region", { name: "Two-step verification" });
@@ -138,7 +121,7 @@ async function enrol(page: Page, user: TestUser, opts: { check?: string } = {}):
 
 describe("two-step verification", () => {
   it("a reader sets it up on the account page, then signs in with a code (keyboard only, trusting the device, then forgetting it) and, on another device, with a recovery code", async () => {
-    const user = await app.createVerifiedUser({ name: "Radia Perlman", email: uniqueEmail("radia") });
+    const user = await suite.app.createVerifiedUser({ name: "Radia Perlman", email: uniqueEmail("radia") });
     const a = await device();
     await signIn(a.page, user);
     const { key, codes, enrolCode } = await enrol(a.page, user, { check: "desktop" });
@@ -219,7 +202,7 @@ describe("two-step verification", () => {
   });
 
   it("a sign-in waiting for its code (GitHub, a verification link) opens the dialog at the code step, then goes on", async () => {
-    const user = await app.createVerifiedUser({ name: "Evelyn Boyd Granville", email: uniqueEmail("evelyn") });
+    const user = await suite.app.createVerifiedUser({ name: "Evelyn Boyd Granville", email: uniqueEmail("evelyn") });
     const { page } = await device();
     await signIn(page, user);
     const { key } = await enrol(page, user);
@@ -227,7 +210,7 @@ describe("two-step verification", () => {
     // The server's part (tested over HTTP in sign-in-paths-second-factor.test.ts): a challenge
     // pending in this browser, then a redirect to /sign-in?second-factor=1. Here the challenge
     // comes from a password sign-in in the same cookie jar, and the page is opened as redirected.
-    const pending = await page.request.post("/api/auth/sign-in/email", { data: { email: user.email, password: user.password }, headers: { origin: app.url } });
+    const pending = await page.request.post("/api/auth/sign-in/email", { data: { email: user.email, password: user.password }, headers: { origin: suite.app.url } });
     expect(await pending.json()).toMatchObject({ twoFactorRedirect: true });
     await page.goto("/sign-in?second-factor=1&next=/account");
     const dialog = signInDialog(page);
@@ -242,7 +225,7 @@ describe("two-step verification", () => {
   });
 
   it("a code step left too long goes back to the password, saying why", async () => {
-    const user = await app.createVerifiedUser({ name: "Mary Jackson", email: uniqueEmail("mary") });
+    const user = await suite.app.createVerifiedUser({ name: "Mary Jackson", email: uniqueEmail("mary") });
     const { context, page } = await device();
     await signIn(page, user);
     const { key } = await enrol(page, user);
@@ -274,7 +257,7 @@ describe("two-step verification", () => {
   });
 
   it("on a phone: new recovery codes (password and a code) replace the old ones, and turning it off (password and a recovery code) lets the password alone sign in", async () => {
-    const user = await app.createVerifiedUser({ name: "Annie Easley", email: uniqueEmail("annie") });
+    const user = await suite.app.createVerifiedUser({ name: "Annie Easley", email: uniqueEmail("annie") });
     const { page } = await device({ viewport: PHONE });
     await signIn(page, user);
     const { key, codes: old } = await enrol(page, user, { check: "phone" });

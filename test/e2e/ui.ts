@@ -95,8 +95,8 @@ export async function signIn(page: Page, user: TestUser): Promise<void> {
   expect(new URL(page.url()).pathname, "sign-in should leave the reader where they were").toBe(before);
 }
 
-/** Open the reader's menu and pick an entry ("Account", "Preferences" links, "Sign out" button). */
-export async function userMenu(page: Page, name: string, item: "Account" | "Preferences" | "Sign out"): Promise<void> {
+/** Open the reader's menu and pick an entry ("Account", "Preferences", "Staff console" links, "Sign out" button). */
+export async function userMenu(page: Page, name: string, item: "Account" | "Preferences" | "Staff console" | "Sign out"): Promise<void> {
   await userMenuButton(page, name).click();
   const target =
     item === "Sign out"

@@ -125,6 +125,45 @@ describe.each(DB_KINDS)("two factors on %s", (kind) => {
     expect(throttled?.json.code).toBe("TOO_MANY_ATTEMPTS");
   });
 
+  it("the sign-in's code step: wrong codes count against the account like wrong passwords, the right password clears nothing, the right code is the sign-in", async () => {
+    const u = await enrolled();
+    const wrong = () => ("000000" === totpCode(u.totpURI) ? "111111" : "000000");
+    // A right code ends a sign-in, recorded with its factor.
+    const first = t.client();
+    expect((await first.post("/api/auth/sign-in/email", { email: u.email, password: u.password })).json.twoFactorRedirect).toBe(true);
+    expect((await first.post("/api/auth/two-factor/verify-totp", { code: wrong() })).status).toBe(401);
+    expect((await first.post("/api/auth/two-factor/verify-totp", { code: totpCode(u.totpURI, Date.now(), 1) })).status).toBe(200);
+    const signIns = await t.services.db.kysely.selectFrom("security_event").select(["type", "detail"]).where("user_id", "=", u.userId).where("type", "in", ["sign_in", "sign_in_failed"]).execute();
+    expect(signIns.map((e) => [e.type, JSON.parse(e.detail!)])).toEqual([
+      ["sign_in_failed", { method: "password", factor: "second" }],
+      ["sign_in", { method: "password", factor: "totp" }],
+    ]);
+
+    // Someone with the password guessing codes: a new challenge every few tries (Better Auth ends
+    // one after five), the right password each time; the account locks all the same.
+    let locked = null as null | { status: number; json: any };
+    for (let round = 0; round < 5 && !locked; round++) {
+      const c = t.client();
+      const pw = await c.post("/api/auth/sign-in/email", { email: u.email, password: u.password });
+      if (pw.status === 429) {
+        locked = pw;
+        break;
+      }
+      expect(pw.json.twoFactorRedirect).toBe(true);
+      for (let i = 0; i < 4 && !locked; i++) {
+        const res = await c.post("/api/auth/two-factor/verify-totp", { code: wrong() });
+        if (res.status === 429) locked = res;
+        else expect(res.status).toBe(401);
+      }
+    }
+    expect(locked?.json.code).toBe("TOO_MANY_ATTEMPTS");
+    // Locked: the right password and the right code are refused too, until it lifts.
+    const c = t.client();
+    const pw = await c.post("/api/auth/sign-in/email", { email: u.email, password: u.password });
+    expect(pw.status).toBe(429);
+    expect(await sessionsOf(u.userId)).toHaveLength(2); // the enrolment's and the first sign-in's
+  });
+
   it("adding and removing a factor, and using a recovery code, are in the reader's activity and mailed to them", async () => {
     const since = Date.now();
     const u = await enrolled();

@@ -145,7 +145,8 @@ export function readerRoutes(s: Services) {
         .selectFrom("user")
         .selectAll()
         .where(where)
-        .orderBy(sort, order)
+        // Names and addresses in any case, the same on both databases (whatever PostgreSQL's collation).
+        .orderBy(sort === "createdAt" ? sql`"createdAt"` : sql`lower(${sql.ref(sort)})`, order)
         .orderBy("id", order)
         .limit(limit)
         .offset((page - 1) * limit)

@@ -8,7 +8,16 @@ import type { SessionUser } from "../auth/session-store.ts";
  * Signed-in readers see `children(user)`; others a prompt with a sign-in button. While the
  * reader is being asked to sign in again (session ended mid-task), the page stays as it was.
  */
-export function RequireAuth({ title, children }: { title: string; children: (user: SessionUser) => ReactNode }) {
+export function RequireAuth({
+  title,
+  children,
+  signedOut = { heading: `Sign in to see your ${title.toLowerCase()}`, lead: `Your ${title.toLowerCase()} page is only for you.` },
+}: {
+  title: string;
+  children: (user: SessionUser) => ReactNode;
+  /** What a signed-out visitor is told (default: the page is theirs alone). */
+  signedOut?: { heading: string; lead: string };
+}) {
   const { state, reauthenticating } = useAuth();
   const { openSignIn } = useAuthDialogs();
   const lastUser = useRef<SessionUser | null>(null);
@@ -27,8 +36,8 @@ export function RequireAuth({ title, children }: { title: string; children: (use
   }
   return (
     <div className="page-content narrow">
-      <h1>Sign in to see your {title.toLowerCase()}</h1>
-      <p className="lead">Your {title.toLowerCase()} page is only for you. Sign in, or create an account if you don't have one yet.</p>
+      <h1>{signedOut.heading}</h1>
+      <p className="lead">{signedOut.lead} Sign in, or create an account if you don't have one yet.</p>
       <p className="button-row">
         <button type="button" className="button button-primary" aria-haspopup="dialog" onClick={() => openSignIn()}>
           Sign in

@@ -1,9 +1,15 @@
-/** Dates and devices in words for the account pages. */
+/** Dates and devices in words for the account pages (and the staff console's). */
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
 
 export function formatDateTime(value: string | number | Date): string {
   const d = value instanceof Date ? value : new Date(value);
   return Number.isNaN(d.getTime()) ? "Unknown time" : dateTime.format(d);
+}
+
+export function formatDate(value: string | number | Date): string {
+  const d = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(d.getTime()) ? "Unknown date" : dateOnly.format(d);
 }
 
 export function toIso(value: string | number | Date): string {
@@ -72,6 +78,9 @@ const EVENT_WORDS: Record<string, string> = {
   two_factor_disabled: "Two-step verification turned off",
   recovery_code_used: "Signed in with a recovery code",
 };
+
+/** Every event type there are words for (the server's SecurityEventType). */
+export const EVENT_TYPES: readonly string[] = Object.keys(EVENT_WORDS);
 
 export function describeEvent(type: string): string {
   return EVENT_WORDS[type] ?? type.replace(/_/g, " ").replace(/^\w/, (c) => c.toUpperCase());

@@ -3,8 +3,9 @@ import { Link, useLocation } from "react-router";
 import { errorMessage } from "../api/error-messages.ts";
 import { useAuth } from "../auth/AuthProvider.tsx";
 import { useAnnounce } from "../ui/Announcer.tsx";
+import { isStaff } from "../../shared/roles.ts";
 
-/** The signed-in reader's menu: a disclosure button (their name) opening Account, Preferences, Sign out. */
+/** The signed-in reader's menu: a disclosure button (their name) opening Account, Preferences, the staff console (staff only), Sign out. */
 export function UserMenu() {
   const { user, signOut } = useAuth();
   const announce = useAnnounce();
@@ -91,6 +92,11 @@ export function UserMenu() {
           <li>
             <Link to="/account/preferences">Preferences</Link>
           </li>
+          {isStaff(user.role) && (
+            <li>
+              <Link to="/staff">Staff console</Link>
+            </li>
+          )}
           <li>
             <button type="button" onClick={() => void doSignOut()} disabled={busy}>
               {busy ? "Signing out…" : "Sign out"}

@@ -12,9 +12,10 @@ import { SkeletonLines } from "../ui/bits.tsx";
 import { Layout } from "./Layout.tsx";
 import { RouteError } from "./RouteError.tsx";
 
-// Account pages are code-split: most visits are for reading.
+// Account pages and the staff console are code-split: most visits are for reading.
 const AccountPage = lazy(() => import("../account/AccountPage.tsx"));
 const PreferencesPage = lazy(() => import("../account/PreferencesPage.tsx"));
+const StaffConsole = lazy(() => import("../staff/StaffConsole.tsx"));
 
 function Lazy({ component: Page }: { component: ComponentType }) {
   return (
@@ -52,6 +53,8 @@ export const router = createBrowserRouter([
           { path: "reset-password", element: <ResetPasswordPage /> },
           { path: "account", element: <Lazy component={AccountPage} /> },
           { path: "account/preferences", element: <Lazy component={PreferencesPage} /> },
+          // Its own pages (overview, accounts, an account, audit log) are routed inside the chunk.
+          { path: "staff/*", element: <Lazy component={StaffConsole} /> },
           { path: "account-deleted", element: <AccountDeletedPage /> },
           { path: "*", element: <NotFoundPage /> },
         ],

@@ -1,5 +1,7 @@
 import { createContext, use, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { useLocation, useNavigate, useSearchParams } from "react-router";
+import { apiErrorFrom } from "../api/api-error.ts";
+import { errorMessage } from "../api/error-messages.ts";
 import { Dialog } from "../ui/Dialog.tsx";
 import { useAnnounce } from "../ui/Announcer.tsx";
 import { safeLocalPath } from "../ui/paths.ts";
@@ -32,6 +34,7 @@ const OAUTH_ERRORS: Record<string, string> = {
   access_denied: "You cancelled signing in with the provider.",
   account_not_linked: "An account with this email already exists. Sign in with your password, then link the provider from your account.",
   email_not_found: "The provider didn't share an email address with us, so we can't sign you in with it.",
+  BANNED_USER: errorMessage(apiErrorFrom(403, { code: "BANNED_USER" })),
 };
 
 export function AuthDialogsProvider({ children }: { children: ReactNode }) {

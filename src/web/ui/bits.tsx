@@ -1,4 +1,5 @@
 import { useEffect, useState, type ReactNode } from "react";
+import { Link } from "react-router";
 
 /** Small shared pieces: status messages, spinner, skeleton lines, page title. */
 
@@ -6,6 +7,24 @@ export function useDocumentTitle(title: string | null | undefined): void {
   useEffect(() => {
     if (title) document.title = title === "AI Book" ? title : `${title} · AI Book`;
   }, [title]);
+}
+
+/** A page that only says something (not found, not for you): its title, a lead, and what to do next (by default, back to the book). */
+export function MessagePage({ title, lead, children }: { title: string; lead: ReactNode; children?: ReactNode }) {
+  useDocumentTitle(title);
+  return (
+    <div className="page-content narrow">
+      <h1>{title}</h1>
+      <p className="lead">{lead}</p>
+      {children ?? (
+        <p>
+          <Link to="/" className="button button-primary">
+            Go to the book
+          </Link>
+        </p>
+      )}
+    </div>
+  );
 }
 
 export function Spinner() {
@@ -43,7 +62,7 @@ export function SubmitButton({
 export function SubmitOrCancel({
   onCancel,
   ...submit
-}: { onCancel(): void } & Pick<Parameters<typeof SubmitButton>[0], "busy" | "busyLabel" | "variant" | "children">) {
+}: { onCancel(): void } & Pick<Parameters<typeof SubmitButton>[0], "busy" | "busyLabel" | "variant" | "disabled" | "children">) {
   return (
     <div className="button-row">
       <SubmitButton {...submit} />

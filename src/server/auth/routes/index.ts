@@ -17,6 +17,7 @@ import { passwordResetRoutes } from "./password-reset.ts";
 import { verifyEmailRoute } from "./verify-email.ts";
 import { deleteUserRoute } from "./delete-user.ts";
 import { tokenRoute } from "./token.ts";
+import { secondFactorRoutes } from "./second-factor.ts";
 
 /**
  * Better Auth's routes (/api/auth/*), unchanged in shape, with what Better Auth lacks put in
@@ -58,6 +59,8 @@ function isHttpUrl(value: unknown): boolean {
  */
 const STRICTER_RULES: Record<string, RateRule> = {
   "/api/auth/sign-in/email": RULES.signIn,
+  "/api/auth/two-factor/verify-totp": RULES.signIn,
+  "/api/auth/two-factor/verify-backup-code": RULES.signIn,
   "/api/auth/sign-in/anonymous": RULES.signUp,
   "/api/auth/sign-up/email": RULES.signUp,
   "/api/auth/send-verification-email": RULES.mail,
@@ -116,6 +119,7 @@ export function authRoutes(s: Services) {
   verifyEmailRoute(kit);
   deleteUserRoute(kit);
   tokenRoute(kit);
+  secondFactorRoutes(kit);
   app.all("*", (c) => kit.forward(c));
   return app;
 }

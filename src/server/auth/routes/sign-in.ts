@@ -6,7 +6,7 @@ const sha = (s: string) => createHash("sha256").update(s).digest("base64url");
 
 /**
  * POST /sign-in/email: the per-account throttle around it (wrong passwords count, the right one
- * clears them), audit lines, and the plain case answered without Better Auth's endpoint
+ * clears them, unless a second-factor code must follow), audit lines, and the plain case answered without Better Auth's endpoint
  * machinery (auth/better-auth/sign-in.ts).
  */
 export function signInRoute({ app, s, forward, binding }: RouteKit) {
@@ -24,6 +24,9 @@ export function signInRoute({ app, s, forward, binding }: RouteKit) {
     if (res.status === 401) {
       await s.throttle.recordFailure(email);
       await s.audit.record({ type: "sign_in_failed", detail: { method: "password" } });
+    } else if (res.status === 200 && (await waitsForSecondFactor(res))) {
+      // The right password of an account with a second factor: nothing cleared, no sign-in yet;
+      // the code step counts and clears (second-factor.ts).
     } else if (res.status === 200 || res.status === 403) {
       await s.throttle.recordSuccess(email, throttled);
       if (res.status === 200) {
@@ -36,6 +39,11 @@ export function signInRoute({ app, s, forward, binding }: RouteKit) {
     }
     return res;
   });
+}
+
+async function waitsForSecondFactor(res: Response): Promise<boolean> {
+  const data = (await res.clone().json().catch(() => null)) as { twoFactorRedirect?: unknown } | null;
+  return data?.twoFactorRedirect === true;
 }
 
 async function signedInUserId(res: Response): Promise<string | null> {
