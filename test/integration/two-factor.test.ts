@@ -135,8 +135,8 @@ describe.each(DB_KINDS)("two factors on %s", (kind) => {
     expect((await first.post("/api/auth/two-factor/verify-totp", { code: totpCode(u.totpURI, Date.now(), 1) })).status).toBe(200);
     const signIns = await t.services.db.kysely.selectFrom("security_event").select(["type", "detail"]).where("user_id", "=", u.userId).where("type", "in", ["sign_in", "sign_in_failed"]).execute();
     expect(signIns.map((e) => [e.type, JSON.parse(e.detail!)])).toEqual([
-      ["sign_in_failed", { method: "password", factor: "second" }],
-      ["sign_in", { method: "password", factor: "totp" }],
+      ["sign_in_failed", { factor: "second" }],
+      ["sign_in", { factor: "totp" }],
     ]);
 
     // Someone with the password guessing codes: a new challenge every few tries (Better Auth ends

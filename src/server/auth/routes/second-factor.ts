@@ -22,10 +22,11 @@ export function secondFactorRoutes({ app, s, forward }: RouteKit) {
       const res = await forward(c);
       if (res.status === 401) {
         await s.throttle.recordFailure(user.email);
-        await s.audit.record({ type: "sign_in_failed", userId: user.id, detail: { method: "password", factor: "second" } });
+        // The first step (a password, a provider, a link) is behind us and not known here.
+        await s.audit.record({ type: "sign_in_failed", userId: user.id, detail: { factor: "second" } });
       } else if (res.status === 200) {
         await s.throttle.recordSuccess(user.email, throttled);
-        await s.audit.record({ type: "sign_in", userId: user.id, detail: { method: "password", factor: path.endsWith("backup-code") ? "recovery_code" : "totp" } });
+        await s.audit.record({ type: "sign_in", userId: user.id, detail: { factor: path.endsWith("backup-code") ? "recovery_code" : "totp" } });
       }
       return res;
     });
