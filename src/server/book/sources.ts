@@ -34,7 +34,7 @@ const SKIPPED = /^[._]|^node_modules$/; // dotfiles, Docusaurus partials (`_foo.
 const refuse = () => {
   throw new Error("only YAML or JSON front matter is accepted");
 };
-const MATTER_OPTIONS = { engines: { js: refuse, javascript: refuse, coffee: refuse, cson: refuse } };
+export const MATTER_OPTIONS = { engines: { js: refuse, javascript: refuse, coffee: refuse, cson: refuse } };
 
 const text = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : typeof v === "number" ? String(v) : undefined);
 const number = (v: unknown) => {
