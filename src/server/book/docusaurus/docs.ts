@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import matter from "gray-matter";
-import { MATTER_OPTIONS, stripMdxModuleLines } from "../sources.ts";
+import { MATTER_OPTIONS, number, stripMdxModuleLines, text } from "../sources.ts";
 import { docIdentity } from "./ids.ts";
 
 /** One `.md`/`.mdx` file of a Docusaurus docs folder, with the metadata Docusaurus reads from it. */
@@ -26,12 +26,6 @@ export interface DocFile {
 // Docusaurus leaves out `_`-prefixed files and folders (partials), tests, and dotfiles.
 const SKIPPED = /^[._]|^node_modules$|^__tests__$|\.test\.[jt]sx?$/;
 const DOC_FILE = /\.mdx?$/i;
-
-const text = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : typeof v === "number" ? String(v) : undefined);
-const number = (v: unknown) => {
-  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() ? Number(v) : NaN;
-  return Number.isFinite(n) ? n : undefined;
-};
 
 /** Every doc file under `docsDir`, in path order (folders and files by name, as Docusaurus lists them). */
 export function listDocFiles(docsDir: string, rel = ""): string[] {
