@@ -16,7 +16,7 @@ import type { DocusaurusSite } from "./site.ts";
  * A Docusaurus site as a book: its docs with Docusaurus's ids and slugs, its first sidebar as the
  * contents, and links as the site resolves them. A doc's chapter slug is its Docusaurus slug
  * (what follows `/docs/` on the site), so `/docs/basics/intro` there is `/read/basics/intro` here;
- * the docs' home (slug `/`) uses its id instead. Record: docs/decisions/015-docusaurus-sites.md.
+ * the docs' home (slug `/`) uses its id instead. Record: docs/decisions/016-docusaurus-sites.md.
  */
 const SEGMENT_OK = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?$/;
 const IMAGE = /\.(png|jpe?g|gif|webp|avif|svg)$/i;

@@ -6,7 +6,7 @@ import { createJiti } from "jiti";
  * through jiti (TypeScript, ESM or CommonJS). The packages such a file imports for the site's
  * build (prism-react-renderer, remark plugins) are usually not installed here; each one that is
  * missing is replaced by a stand-in (missing-package.cjs) and the file is loaded again.
- * Why code runs at all, and when: docs/decisions/015-docusaurus-sites.md.
+ * Why code runs at all, and when: docs/decisions/016-docusaurus-sites.md.
  */
 const STAND_IN = fileURLToPath(new URL("./missing-package.cjs", import.meta.url));
 const MAX_MISSING = 30;
