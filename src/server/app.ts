@@ -17,6 +17,7 @@ import { route } from "./http/route.ts";
 import { chatRoutes } from "./chat/chat-routes.ts";
 import { bookRoutes } from "./book/book-routes.ts";
 import { assetPolicy, bookAssetRoutes } from "./book/asset-routes.ts";
+import { ASSET_PREFIX, STATIC_PREFIX } from "./book/links.ts";
 import { bodyLimit } from "./http/body-limit.ts";
 import { providersRoutes } from "./auth/providers-routes.ts";
 import { serveWebApp } from "./web/static.ts";
@@ -31,6 +32,7 @@ export function createApp(s: Services) {
   app.use("*", edge(s.config.env.TRUSTED_PROXIES, s.config.env.IPV6_RATE_LIMIT_PREFIX));
   // Before securityHeaders, so its SVG-only CSP is what leaves the server for book images.
   app.use("/book-assets/*", assetPolicy());
+  app.use("/book-static/*", assetPolicy());
   app.use("*", securityHeaders({ hsts: s.config.production && s.config.secureCookies }));
   // Registered for the methods that carry a body only: on an API read it is not even a layer
   // (GET and HEAD have no body here; asking would build the full Request on every API read).
@@ -72,7 +74,8 @@ export function createApp(s: Services) {
   let document: ReturnType<typeof openApiDocument> | undefined;
   route(app, getOpenApiDocument, (c) => c.json((document ??= openApiDocument(app, s.config.baseURL))));
 
-  app.route("/book-assets", bookAssetRoutes(s.book.current));
+  app.route("/book-assets", bookAssetRoutes(ASSET_PREFIX, () => s.book.current().dir));
+  app.route("/book-static", bookAssetRoutes(STATIC_PREFIX, () => s.book.current().staticDir));
   // Last: the React app and its client-side routes, for whatever the API did not answer.
   app.use("*", serveWebApp({ distDir: s.config.env.WEB_DIST_DIR }));
 

@@ -67,16 +67,22 @@ afterAll(async () => {
 });
 
 describe("GET /api/v1/book", () => {
-  it("lists the chapters in reading order with the book's title", async () => {
+  it("lists the chapters in reading order with the book's title, and as flat contents", async () => {
     const res = await t.client().get("/api/v1/book");
     expect(res.status).toBe(200);
     expect(res.json).toEqual({
       title: "Test Book",
+      tagline: null,
       description: "For tests.",
       chapters: [
         { slug: "first", title: "First", order: 1, description: "The first one." },
         { slug: "xss", title: "XSS", order: 2, description: null },
         { slug: "last", title: "Last", order: 3, description: null },
+      ],
+      contents: [
+        { type: "doc", label: "First", slug: "first" },
+        { type: "doc", label: "XSS", slug: "xss" },
+        { type: "doc", label: "Last", slug: "last" },
       ],
     });
   });
@@ -92,10 +98,12 @@ describe("GET /api/v1/book/chapters/:slug", () => {
   it("returns the rendered chapter with headings and its neighbours", async () => {
     const res = await t.client().get("/api/v1/book/chapters/first");
     expect(res.status).toBe(200);
-    expect(Object.keys(res.json).sort()).toEqual(["description", "headings", "html", "next", "prev", "slug", "title"]);
+    expect(Object.keys(res.json).sort()).toEqual(["description", "heading", "headings", "html", "kind", "next", "prev", "slug", "title"]);
     expect(res.json).toMatchObject({
       slug: "first",
       title: "First",
+      heading: "First",
+      kind: "doc",
       description: "The first one.",
       headings: [{ id: "hello-world", text: "Hello world", depth: 2 }],
       prev: null,

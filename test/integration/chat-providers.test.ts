@@ -448,7 +448,7 @@ describe.each(DB_KINDS)("OpenAI-compatible provider on %s", (kind) => {
 
 const BOOK_DIR = path.resolve(import.meta.dirname, "../../content/book");
 // The sample book ships with the project: its absence is a failure, not a reason to skip.
-const sampleBook = loadBook(BOOK_DIR);
+const sampleBook = await loadBook(BOOK_DIR);
 
 /** Questions a reader of the sample book asks, and the section that answers each. */
 const BOOK_QUESTIONS: [string, string][] = [

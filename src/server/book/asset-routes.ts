@@ -2,13 +2,12 @@ import { readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { Hono, type MiddlewareHandler } from "hono";
 import { ApiError } from "../http/errors.ts";
-import type { Book } from "./book.ts";
-import { ASSET_PREFIX } from "./links.ts";
 
 /**
- * /book-assets/* — the book's images, straight from BOOK_DIR. Images only (a chapter's `.md`
- * source, `book.json` or anything else in the folder is not served), and never a file outside
- * the folder: each path segment is decoded once and checked, the resolved path and its real
+ * /book-assets/* — the book's images, straight from its folder (a Docusaurus site's docs folder),
+ * and /book-static/* — a Docusaurus site's `static/` images (`/img/…` in its pages). Images only
+ * (a chapter's `.md` source, `book.json` or anything else in the folder is not served), and never
+ * a file outside the folder: each path segment is decoded once and checked, the resolved path and its real
  * path (symlinks followed) must both stay inside BOOK_DIR (ASVS 5.3.2, CWE-22).
  */
 const IMAGE_TYPES: Record<string, string> = {
@@ -45,11 +44,13 @@ function segmentsOf(encodedPath: string): string[] | undefined {
 
 const inside = (root: string, p: string) => p.startsWith(root + path.sep);
 
-export function bookAssetRoutes(book: () => Book) {
+/** `prefix` is where the routes are mounted (`/book-assets/`); `folder()` the folder they serve, if any. */
+export function bookAssetRoutes(prefix: string, folder: () => string | null) {
   const app = new Hono();
   app.get("/*", async (c) => {
-    const root = book().dir;
-    const encoded = new URL(c.req.url).pathname.slice(ASSET_PREFIX.length);
+    const root = folder();
+    if (!root) throw notFound();
+    const encoded = new URL(c.req.url).pathname.slice(prefix.length);
     const segments = segmentsOf(encoded);
     const type = segments && IMAGE_TYPES[path.extname(segments.at(-1)!).slice(1).toLowerCase()];
     if (!segments || !type) throw notFound();
@@ -85,7 +86,7 @@ export function bookAssetRoutes(book: () => Book) {
 
 /**
  * Registered before the site-wide security headers (so it runs after them on the way out): gives
- * every /book-assets response the drawing-only policy instead of the site's CSP. That includes
+ * every /book-assets and /book-static response the drawing-only policy instead of the site's CSP. That includes
  * 304s, whose headers replace the cached ones (RFC 9111 §4.3.4).
  */
 export function assetPolicy(): MiddlewareHandler {

@@ -11,7 +11,7 @@ import { chapterSummary, neighbours, type Book } from "./book.ts";
 const getBook = createRoute({
   method: "get",
   path: "/",
-  summary: "The book: title, description and chapters in reading order",
+  summary: "The book: title, tagline, description, chapters in reading order, and the contents tree",
   security: [],
   responses: { 200: jsonResponse(bookSchema, "Book") },
 });
@@ -19,7 +19,7 @@ const getBook = createRoute({
 const getChapter = createRoute({
   method: "get",
   path: "/chapters/{slug}",
-  summary: "One chapter as sanitised HTML with its headings and neighbours",
+  summary: "One chapter as sanitised HTML with its headings and neighbours (a slug with `/` is sent as %2F)",
   security: [],
   request: { params: chapterParams },
   responses: { 200: jsonResponse(chapterSchema, "Chapter"), 404: errorResponse(404, "CHAPTER_NOT_FOUND") },
@@ -32,7 +32,7 @@ export function bookRoutes(book: () => Book) {
 
   route(app, getBook, (c) => {
     const b = book();
-    return c.json({ title: b.title, description: b.description, chapters: b.chapters.map(chapterSummary) });
+    return c.json({ title: b.title, tagline: b.tagline, description: b.description, chapters: b.chapters.map(chapterSummary), contents: b.contents });
   });
 
   route(app, getChapter, (c) => {
@@ -44,6 +44,8 @@ export function bookRoutes(book: () => Book) {
     return c.json({
       slug: chapter.slug,
       title: chapter.title,
+      heading: chapter.heading,
+      kind: chapter.kind,
       description: chapter.description,
       html: chapter.html,
       headings: chapter.headings,

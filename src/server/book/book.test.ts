@@ -17,7 +17,7 @@ function fixture(files: Record<string, string>): string {
 }
 
 const dirs: string[] = [];
-const load = (files: Record<string, string>, warnings: string[] = []) => {
+const load = async (files: Record<string, string>, warnings: string[] = []) => {
   const dir = fixture(files);
   dirs.push(dir);
   return loadBook(dir, (w) => warnings.push(w));
@@ -58,8 +58,8 @@ describe("slugs", () => {
 describe("loading our own layout", () => {
   let book: Book;
   const warnings: string[] = [];
-  beforeAll(() => {
-    book = load(
+  beforeAll(async () => {
+    book = await load(
       {
         "book.json": JSON.stringify({ title: "Robots", description: "About robots." }),
         "01-intro.md": "---\ntitle: Welcome\norder: 1\ndescription: Where it starts.\n---\n\nHello.\n",
@@ -111,12 +111,12 @@ describe("loading our own layout", () => {
     expect(neighbours(book, chapter(book, "last")).next).toBeNull();
   });
 
-  it("falls back to 'AI Book' without book.json, and to no chapters without a folder", () => {
-    const bare = load({ "a.md": "A" });
+  it("falls back to 'AI Book' without book.json, and to no chapters without a folder", async () => {
+    const bare = await load({ "a.md": "A" });
     expect(bare.title).toBe("AI Book");
     expect(bare.description).toBeNull();
     const warnings: string[] = [];
-    const missing = loadBook(path.join(tmpdir(), "aibook-no-such-book-folder"), (w) => warnings.push(w));
+    const missing = await loadBook(path.join(tmpdir(), "aibook-no-such-book-folder"), (w) => warnings.push(w));
     expect(missing.chapters).toEqual([]);
     expect(warnings[0]).toMatch(/not a folder/);
   });
@@ -124,8 +124,8 @@ describe("loading our own layout", () => {
 
 describe("loading a Docusaurus docs/ folder", () => {
   let book: Book;
-  beforeAll(() => {
-    book = load({
+  beforeAll(async () => {
+    book = await load({
       "intro.mdx": [
         "---",
         "sidebar_position: 1",
@@ -189,8 +189,8 @@ describe("loading a Docusaurus docs/ folder", () => {
 
 describe("rendering", () => {
   let book: Book;
-  beforeAll(() => {
-    book = load({
+  beforeAll(async () => {
+    book = await load({
       "chapters/01-render.md": [
         "# Render test",
         "",
@@ -278,8 +278,8 @@ describe("sanitising", () => {
     '<img src="x" srcset="javascript:alert(9)">',
   ].join("\n\n");
 
-  it("renders the XSS classics inert", () => {
-    const book = load({ "xss.md": `# XSS\n\n${XSS}\n` });
+  it("renders the XSS classics inert", async () => {
+    const book = await load({ "xss.md": `# XSS\n\n${XSS}\n` });
     const html = chapter(book, "xss").html;
     for (const bad of ["<script", "alert(1)", "onerror", "javascript", "<iframe", "<svg", "onload", "style=", "<style", "onclick", "<input", "dropped", "<form", "<button", "<object", "<embed", "srcset", "data:", 'id="root"', "evil.example", 'name="q"']) {
       expect(html.toLowerCase(), bad).not.toContain(bad.toLowerCase());

@@ -1,10 +1,16 @@
 import { existsSync, statSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
-import { chapterKey, linkRewriter } from "./links.ts";
+import type { ContentsItem } from "../../shared/api/book.ts";
+import type { SidebarItem } from "./contents.ts";
+import { planDocusaurusBook } from "./docusaurus/book-plan.ts";
+import { readDocusaurusSite } from "./docusaurus/site.ts";
+import { planFolderBook } from "./folder-book.ts";
+import { generatedIndexHtml } from "./generated-index.ts";
+import { linkRewriter, type LinkLog } from "./links.ts";
+import type { BookPlan } from "./plan.ts";
 import { renderChapter, type Heading } from "./render.ts";
-import { DEFAULT_BOOK_TITLE, readBookMeta, readChapterSources, type ChapterSource } from "./sources.ts";
-import { asciiSlug, humanize } from "./slug.ts";
+import { DEFAULT_BOOK_TITLE } from "./sources.ts";
 
 /** The book, loaded and rendered once (and again on change in development). */
 export interface ChapterSummary {
@@ -15,76 +21,180 @@ export interface ChapterSummary {
   description: string | null;
 }
 
-export interface Chapter extends ChapterSummary {
-  /** Path inside the book folder. */
+export interface Chapter {
+  slug: string;
+  /** Docusaurus's title: front-matter `title`, else the `# heading`, else the file name. For the tab, the contents, previous/next. */
+  title: string;
+  /** The page's one h1: its own `# heading` on a Docusaurus page that has one, else the title. */
+  heading: string;
+  /** Position in reading order, from 1; null for a page the contents do not list. */
+  order: number | null;
+  description: string | null;
+  kind: "doc" | "generated-index";
+  /** Listed in the contents (in the first sidebar, not `unlisted`). */
+  listed: boolean;
+  /** Path inside the book folder ("" for a generated index). */
   file: string;
-  /** Sanitised HTML, without the chapter's leading `# title`. */
+  /** The page's Markdown/MDX as written, for renderers that read MDX (issue 14). */
+  source: string;
+  /** Sanitised HTML, without the chapter's own `# heading`. */
   html: string;
   headings: Heading[];
 }
 
 export interface Book {
+  /** The folder the pages come from (a Docusaurus site's docs folder), served at /book-assets/. */
   dir: string;
+  /** A Docusaurus site's `static/`, served at /book-static/. */
+  staticDir: string | null;
+  layout: "folder" | "docusaurus";
   title: string;
+  tagline: string | null;
   description: string | null;
+  /** The listed pages in reading order: the contents, depth first. */
   chapters: readonly Chapter[];
+  /** Every page served, listed or not. */
+  pages: readonly Chapter[];
+  contents: ContentsItem[];
+  /** The pages the chat draws on: listed docs (not generated indexes, not unlisted or left-out pages). */
+  forChat: readonly Chapter[];
   find(slug: string): Chapter | undefined;
 }
 
 type Warn = (msg: string) => void;
 
-/** One slug per chapter: the file's own, or prefixed with its folders when two files share it. */
-function assignSlugs(sources: ChapterSource[]): string[] {
-  const count = new Map<string, number>();
-  for (const s of sources) count.set(s.baseSlug, (count.get(s.baseSlug) ?? 0) + 1);
-  const taken = new Set<string>();
-  return sources.map((s) => {
-    const wanted = count.get(s.baseSlug)! > 1 ? asciiSlug([...s.folderSlugs, s.baseSlug].join("-")) || s.baseSlug : s.baseSlug;
-    let slug = wanted;
-    for (let n = 2; taken.has(slug); n++) slug = `${wanted.slice(0, 95).replace(/-+$/, "")}-${n}`;
-    taken.add(slug);
-    return slug;
-  });
+function emptyBook(dir: string): Book {
+  return { dir, staticDir: null, layout: "folder", title: DEFAULT_BOOK_TITLE, tagline: null, description: null, chapters: [], pages: [], contents: [], forChat: [], find: () => undefined };
 }
 
-/** Read and render every chapter under `dir`. Never throws for bad content: problems go to `warn`. */
-export function loadBook(dir: string, warn: Warn = () => {}): Book {
+/** Read and render every page under `dir`. Never throws for bad content: every problem goes into one warning. */
+export async function loadBook(dir: string, warn: Warn = () => {}): Promise<Book> {
   const root = path.resolve(dir);
-  const empty: Book = { dir: root, title: DEFAULT_BOOK_TITLE, description: null, chapters: [], find: () => undefined };
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     warn(`BOOK_DIR ${root} is not a folder: the book has no chapters`);
-    return empty;
+    return emptyBook(root);
   }
-  const meta = readBookMeta(root, warn);
-  let sources: ChapterSource[];
+  const problems: string[] = [];
+  const note = (msg: string) => problems.push(msg);
+  let book: Book;
   try {
-    sources = readChapterSources(root, warn);
+    const site = await readDocusaurusSite(root, note);
+    book = buildBook(site ? await planDocusaurusBook(site, note) : planFolderBook(root, note), note);
   } catch (err) {
-    warn(`BOOK_DIR ${root} cannot be read (${(err as Error).message}): the book has no chapters`);
-    return { ...empty, ...meta };
+    note(`BOOK_DIR ${root} cannot be read (${(err as Error).message}): the book has no chapters`);
+    book = emptyBook(root);
   }
-  const slugs = assignSlugs(sources);
-  const slugByKey = new Map(sources.map((s, i) => [chapterKey(s.file), slugs[i]!]));
+  if (problems.length === 1) warn(problems[0]!);
+  else if (problems.length > 1) warn(`The book has ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  return book;
+}
 
-  const chapters: Chapter[] = sources.map((source, i) => {
-    const slug = slugs[i]!;
-    const rendered = renderChapter(source.markdown, linkRewriter(source.file, slugByKey));
+function buildBook(plan: BookPlan, note: Warn): Book {
+  const links: { from: string; slug: string; fragment: string }[] = [];
+  const log: LinkLog = {
+    broken: (from, href) => note(`${from}: the link ${href} leads nowhere`),
+    toPage: (from, slug, fragment) => links.push({ from, slug, fragment }),
+  };
+
+  const docs: Chapter[] = plan.pages.map((page) => {
+    const rendered = renderChapter(page.markdown, linkRewriter(page.file, plan.targets, log, page.slug));
+    const title = page.title ?? rendered.contentTitle ?? page.fallbackTitle;
     return {
-      slug,
-      title: source.title ?? rendered.leadingTitle ?? humanize(slug),
-      order: i + 1,
-      description: source.description ?? null,
-      file: source.file,
+      slug: page.slug,
+      title,
+      // Docusaurus shows the page's own `# heading` as its h1; our folder layout always showed the title.
+      heading: plan.layout === "docusaurus" ? (rendered.contentTitle ?? title) : title,
+      order: null,
+      description: page.description ?? null,
+      kind: "doc",
+      listed: false,
+      file: page.file,
+      source: page.source,
       html: rendered.html,
       headings: rendered.headings,
     };
   });
-  const bySlug = new Map(chapters.map((c) => [c.slug, c]));
-  return { dir: root, ...meta, chapters, find: (slug) => bySlug.get(slug) };
+  const byKey = new Map(plan.pages.map((p, i) => [p.key, docs[i]!]));
+  const unlisted = new Set(plan.pages.filter((p) => p.unlisted).map((p) => p.key));
+  const labelOf = new Map(plan.pages.map((p, i) => [p.key, p.sidebarLabel ?? docs[i]!.title]));
+
+  const indexes: Chapter[] = plan.generatedIndexes.map((g) => ({
+    slug: g.slug,
+    title: g.title,
+    heading: g.title,
+    order: null,
+    description: g.description ?? null,
+    kind: "generated-index",
+    listed: false,
+    file: "",
+    source: "",
+    html: "",
+    headings: [],
+  }));
+  const bySlug = new Map([...docs, ...indexes].map((c) => [c.slug, c]));
+
+  // The contents for the API, without unlisted docs; and the reading order, depth first.
+  const reading: Chapter[] = [];
+  const read = (c: Chapter | undefined) => {
+    if (c && !c.listed) {
+      c.listed = true;
+      reading.push(c);
+    }
+  };
+  const toContents = (items: SidebarItem[]): ContentsItem[] =>
+    items.flatMap((item): ContentsItem[] => {
+      if (item.type === "link") return [{ type: "link", label: item.label, href: item.href }];
+      if (item.type === "doc") {
+        const doc = byKey.get(item.id);
+        if (!doc || unlisted.has(item.id)) return [];
+        if (!item.ref) read(doc);
+        return [{ type: "doc", label: item.label ?? labelOf.get(item.id)!, slug: doc.slug }];
+      }
+      const link = item.link?.type === "doc" ? (unlisted.has(item.link.id) ? undefined : byKey.get(item.link.id)) : item.link ? bySlug.get(item.link.slug) : undefined;
+      read(link);
+      const children = toContents(item.items);
+      if (children.length === 0 && !link) return [];
+      return [{ type: "category", label: item.label, collapsed: item.collapsed, collapsible: item.collapsible, link: link && item.link ? { type: item.link.type, slug: link.slug } : null, items: children }];
+    });
+  const contents = toContents(plan.contents);
+  reading.forEach((c, i) => (c.order = i + 1));
+
+  // A generated index lists its category's items, as Docusaurus's card list does.
+  const categories = new Map<string, ContentsItem[]>();
+  const collect = (items: ContentsItem[]) =>
+    items.forEach((it) => {
+      if (it.type !== "category") return;
+      if (it.link?.type === "generated-index") categories.set(it.link.slug, it.items);
+      collect(it.items);
+    });
+  collect(contents);
+  for (const page of indexes) page.html = generatedIndexHtml(categories.get(page.slug) ?? [], bySlug);
+
+  // Links into a page's #anchor: the heading must exist there.
+  for (const { from, slug, fragment } of links) {
+    const target = bySlug.get(slug);
+    if (!target) note(`${from}: the link to /read/${slug} leads nowhere`);
+    else if (fragment && !target.headings.some((h) => h.id === fragment)) note(`${from}: the link to #${fragment} in ${target.file || slug} leads nowhere (no such heading)`);
+  }
+
+  const pages = [...docs, ...indexes];
+  return {
+    dir: plan.dir,
+    staticDir: plan.staticDir,
+    layout: plan.layout,
+    title: plan.title,
+    tagline: plan.tagline,
+    description: plan.description,
+    chapters: reading,
+    pages,
+    contents,
+    forChat: reading.filter((c) => c.kind === "doc"),
+    find: (slug) => bySlug.get(slug),
+  };
 }
 
 export function chapterSummary(c: Chapter): ChapterSummary {
-  return { slug: c.slug, title: c.title, order: c.order, description: c.description };
+  return { slug: c.slug, title: c.title, order: c.order ?? 0, description: c.description };
 }
 
 export interface ChapterLink {
@@ -92,9 +202,10 @@ export interface ChapterLink {
   title: string;
 }
 
-/** The chapters before and after `chapter` in reading order (null at either end). */
+/** The pages before and after `chapter` in reading order (null at either end, and for pages not listed). */
 export function neighbours(book: Book, chapter: Chapter): { prev: ChapterLink | null; next: ChapterLink | null } {
   const link = (c: Chapter | undefined) => (c ? { slug: c.slug, title: c.title } : null);
+  if (chapter.order === null) return { prev: null, next: null };
   return { prev: link(book.chapters[chapter.order - 2]), next: link(book.chapters[chapter.order]) };
 }
 
@@ -109,37 +220,41 @@ export interface BookStore {
  * Load the book now; with `watch`, load it again whenever a file under the folder changes
  * (for authors running `npm run dev`). A reload that fails keeps the previous book.
  */
-export function createBookStore(options: {
+export async function createBookStore(options: {
   dir: string;
   logger: Logger;
   watch?: boolean;
   /** Called with the book after the first load and after every reload (e.g. to index it for chat). */
   onLoad?: (book: Book) => void;
-}): BookStore {
+}): Promise<BookStore> {
   const { logger, onLoad } = options;
   const warn: Warn = (msg) => logger.warn(msg);
   const started = performance.now();
-  let book = loadBook(options.dir, warn);
+  let book = await loadBook(options.dir, warn);
   logger.info(
-    { dir: book.dir, chapters: book.chapters.length, ms: Math.round(performance.now() - started) },
+    { dir: book.dir, layout: book.layout, chapters: book.chapters.length, pages: book.pages.length, ms: Math.round(performance.now() - started) },
     `book "${book.title}" loaded`,
   );
   onLoad?.(book);
 
   let watcher: FSWatcher | undefined;
-  if (options.watch && book.chapters.length > 0) {
+  if (options.watch && book.pages.length > 0) {
     let timer: NodeJS.Timeout | undefined;
+    let generation = 0;
     try {
       watcher = watch(book.dir, { recursive: true }, () => {
         clearTimeout(timer);
         timer = setTimeout(() => {
-          try {
-            book = loadBook(options.dir, warn);
-            onLoad?.(book);
-            logger.info({ chapters: book.chapters.length }, "book reloaded");
-          } catch (err) {
-            logger.error({ err: (err as Error).message }, "book reload failed; keeping the previous version");
-          }
+          const mine = ++generation;
+          loadBook(options.dir, warn).then(
+            (next) => {
+              if (mine !== generation) return; // a newer reload is under way
+              book = next;
+              onLoad?.(book);
+              logger.info({ chapters: book.chapters.length }, "book reloaded");
+            },
+            (err: unknown) => logger.error({ err: (err as Error).message }, "book reload failed; keeping the previous version"),
+          );
         }, 150);
       });
       watcher.on("error", (err) => logger.warn({ err: err.message }, "no longer watching the book folder"));

@@ -12,8 +12,12 @@ export interface Heading {
 export interface RenderedChapter {
   html: string;
   headings: Heading[];
-  /** Text of a leading `# heading`, which is taken out of the HTML (the reader shows the title). */
-  leadingTitle: string | undefined;
+  /**
+   * The page's own `# heading`, taken out of the HTML (the reader's page shows the one h1): as in
+   * Docusaurus, the first heading of the page if it is an h1 and comes before any `---` rule,
+   * even after raw HTML such as a `<div>` or other text.
+   */
+  contentTitle: string | undefined;
 }
 
 const ENTITY: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0" };
@@ -44,7 +48,9 @@ export function renderChapter(markdown: string, links: LinkRewriter): RenderedCh
   const marked = new Marked({ gfm: true, async: false });
   marked.use({
     renderer: {
-      heading({ tokens, depth }) {
+      heading({ tokens, depth: written }) {
+        // The page has one h1, its title: any other `# heading` becomes an h2 (raw <h1> too, in sanitize.ts).
+        const depth = Math.max(written, 2);
         const text = plainText(tokens).trim();
         const id = slug(text);
         headings.push({ id, text, depth });
@@ -54,13 +60,13 @@ export function renderChapter(markdown: string, links: LinkRewriter): RenderedCh
   });
 
   const tokens = marked.lexer(markdown);
-  let leadingTitle: string | undefined;
-  const first = tokens.findIndex((t) => t.type !== "space");
+  let contentTitle: string | undefined;
+  const first = tokens.findIndex((t) => t.type === "heading" || t.type === "hr");
   const lead = tokens[first];
   if (lead?.type === "heading" && (lead as Tokens.Heading).depth === 1) {
-    leadingTitle = plainText((lead as Tokens.Heading).tokens).trim() || undefined;
+    contentTitle = plainText((lead as Tokens.Heading).tokens).trim() || undefined;
     tokens.splice(first, 1);
   }
   const html = marked.parser(tokens);
-  return { html: sanitizeChapterHtml(html, links, new Set(headings.map((h) => h.id))), headings, leadingTitle };
+  return { html: sanitizeChapterHtml(html, links, new Set(headings.map((h) => h.id))), headings, contentTitle };
 }

@@ -50,6 +50,8 @@ export function sanitizeChapterHtml(html: string, links: LinkRewriter, headingId
     disallowedTagsMode: "discard",
     transformTags: {
       ...Object.fromEntries(HEADINGS.map((h) => [h, keepHeadingId])),
+      // The page's one h1 is the chapter title; an author's raw <h1> reads as a section.
+      h1: (_tagName, attribs) => keepHeadingId("h2", attribs),
       a(tagName, attribs) {
         const out: Record<string, string> = {};
         if (attribs.title) out.title = attribs.title;

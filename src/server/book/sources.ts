@@ -34,10 +34,12 @@ const SKIPPED = /^[._]|^node_modules$/; // dotfiles, Docusaurus partials (`_foo.
 const refuse = () => {
   throw new Error("only YAML or JSON front matter is accepted");
 };
-const MATTER_OPTIONS = { engines: { js: refuse, javascript: refuse, coffee: refuse, cson: refuse } };
+export const MATTER_OPTIONS = { engines: { js: refuse, javascript: refuse, coffee: refuse, cson: refuse } };
 
-const text = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : typeof v === "number" ? String(v) : undefined);
-const number = (v: unknown) => {
+/** A front-matter value as text (numbers too), or undefined when empty. */
+export const text = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : typeof v === "number" ? String(v) : undefined);
+/** A front-matter value as a finite number, or undefined. */
+export const number = (v: unknown) => {
   const n = typeof v === "number" ? v : typeof v === "string" && v.trim() ? Number(v) : NaN;
   return Number.isFinite(n) ? n : undefined;
 };

@@ -1,4 +1,5 @@
 import MiniSearch from "minisearch";
+import { chapterPath } from "../../shared/api/book.ts";
 
 /**
  * Retrieval over the book: each chapter is cut into sections at its h2/h3 headings, and a
@@ -80,7 +81,7 @@ export function sectionsOf(chapter: ChapterSource): Omit<Passage, "score">[] {
       sectionId,
       sectionTitle,
       text: body,
-      url: `/read/${chapter.slug}${sectionId ? `#${sectionId}` : ""}`,
+      url: `${chapterPath(chapter.slug)}${sectionId ? `#${sectionId}` : ""}`,
     });
   });
   return out;

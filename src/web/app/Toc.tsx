@@ -1,6 +1,19 @@
 import { useEffect, useRef } from "react";
 import { Link, useLocation } from "react-router";
+import { chapterPath } from "../../shared/api/book.ts";
 import { useBook } from "../book/BookProvider.tsx";
+import { isFlat } from "../book/contents.ts";
+import { ContentsTree } from "./ContentsTree.tsx";
+
+/** The chapter slug in a `/read/…` path, or null. */
+function currentSlug(pathname: string): string | null {
+  if (!pathname.startsWith("/read/")) return null;
+  try {
+    return decodeURIComponent(pathname.slice("/read/".length));
+  } catch {
+    return null;
+  }
+}
 
 interface TocProps {
   open: boolean;
@@ -9,11 +22,22 @@ interface TocProps {
   onClose(): void;
 }
 
-/** The book's chapters, as a sidebar on wide screens and a drawer on narrow ones. */
+/**
+ * The book's contents, as a sidebar on wide screens and a drawer on narrow ones: numbered chapters
+ * for a folder of Markdown, the sidebar's tree of categories for a Docusaurus site.
+ */
 export function Toc({ open, drawer, onClose }: TocProps) {
   const { state, retry } = useBook();
   const { pathname } = useLocation();
   const ref = useRef<HTMLElement>(null);
+  const current = currentSlug(pathname);
+
+  // The current chapter in view in the contents (a long sidebar scrolls on its own).
+  useEffect(() => {
+    if (!open || state.status !== "ready") return;
+    const link = ref.current?.querySelector<HTMLElement>("[aria-current=page]");
+    link?.scrollIntoView?.({ block: "nearest" });
+  }, [open, pathname, state.status]);
 
   useEffect(() => {
     if (!drawer || !open) return;
@@ -69,19 +93,22 @@ export function Toc({ open, drawer, onClose }: TocProps) {
                   Home
                 </Link>
               </li>
-              {state.book.chapters.map((c) => {
-                const to = `/read/${c.slug}`;
-                return (
-                  <li key={c.slug}>
-                    <Link to={to} aria-current={pathname === to ? "page" : undefined}>
-                      <span className="toc-number" aria-hidden="true">
-                        {c.order}.
-                      </span>{" "}
-                      {c.title}
-                    </Link>
-                  </li>
-                );
-              })}
+              {isFlat(state.book.contents) ? (
+                state.book.contents.map((c, i) =>
+                  c.type === "doc" ? (
+                    <li key={c.slug}>
+                      <Link to={chapterPath(c.slug)} aria-current={current === c.slug ? "page" : undefined}>
+                        <span className="toc-number" aria-hidden="true">
+                          {i + 1}.
+                        </span>{" "}
+                        {c.label}
+                      </Link>
+                    </li>
+                  ) : null,
+                )
+              ) : (
+                <ContentsTree items={state.book.contents} current={current} />
+              )}
             </ol>
           ))}
       </nav>

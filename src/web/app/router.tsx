@@ -46,7 +46,8 @@ export const router = createBrowserRouter([
           { index: true, element: <BookHome /> },
           { path: "sign-in", element: <BookHome /> },
           { path: "register", element: <BookHome /> },
-          { path: "read/:slug", element: <ChapterRoute /> },
+          // A chapter's slug may have several segments (a Docusaurus doc's path: /read/basics/intro).
+          { path: "read/*", element: <ChapterRoute /> },
           { path: "check-email", element: <CheckEmailPage /> },
           { path: "verified", element: <VerifiedPage /> },
           { path: "forgot-password", element: <ForgotPasswordPage /> },

@@ -1,4 +1,5 @@
 import { createContext, use, useCallback, useEffect, useState, type ReactNode } from "react";
+import { setSiteTitle } from "../ui/bits.tsx";
 import { fetchBook, type Book } from "./book-api.ts";
 
 /** The book's title and table of contents, loaded once for the header, the drawer and the home page. */
@@ -22,7 +23,10 @@ export function BookProvider({ children }: { children: ReactNode }) {
     const ctrl = new AbortController();
     setState({ status: "loading", book: null, error: null });
     fetchBook(ctrl.signal).then(
-      (book) => setState({ status: "ready", book, error: null }),
+      (book) => {
+        setSiteTitle(book.title);
+        setState({ status: "ready", book, error: null });
+      },
       (error: unknown) => {
         if (!ctrl.signal.aborted) setState({ status: "error", book: null, error });
       },

@@ -4,14 +4,15 @@ import { ApiError } from "../api/api-error.ts";
 import { errorMessage } from "../api/error-messages.ts";
 import { AskAboutSelection } from "../chat/AskAboutSelection.tsx";
 import { useChatUi } from "../chat/ChatContext.tsx";
+import { chapterPath } from "../../shared/api/book.ts";
 import { LoadingPage, useDocumentTitle } from "../ui/bits.tsx";
 import { cachedChapter, fetchChapter, type Chapter } from "./book-api.ts";
 
 type Load = { status: "loading" } | { status: "ready"; chapter: Chapter } | { status: "error"; error: unknown };
 
-/** `/read/:slug`: one chapter with its headings, the server-sanitised HTML, and previous/next. */
+/** `/read/<slug>`: one chapter with its headings, the server-sanitised HTML, and previous/next. */
 export function ChapterRoute() {
-  const { slug = "" } = useParams();
+  const { "*": slug = "" } = useParams();
   // A fresh page per chapter: no flash of the previous chapter's state.
   return <ChapterPage key={slug} slug={slug} />;
 }
@@ -133,7 +134,8 @@ function ChapterView({ chapter }: { chapter: Chapter }) {
     <div className="page-content chapter">
       <article aria-labelledby="chapter-title">
         <header className="chapter-header">
-          <h1 id="chapter-title">{chapter.title}</h1>
+          {/* The page's one h1 (the server takes the chapter's own `# heading` out of its HTML). */}
+          <h1 id="chapter-title">{chapter.heading}</h1>
           {chapter.description && <p className="lead">{chapter.description}</p>}
           <button type="button" className="button button-secondary button-small ask-chapter" onClick={() => openChat({ prefill: `About the chapter “${chapter.title}”:\n` })}>
             Ask about this chapter
@@ -159,7 +161,7 @@ function ChapterView({ chapter }: { chapter: Chapter }) {
       <AskAboutSelection rootRef={articleRef} />
       <nav className="chapter-pager" aria-label="Chapters">
         {chapter.prev ? (
-          <Link to={`/read/${chapter.prev.slug}`} rel="prev" className="pager-link pager-prev">
+          <Link to={chapterPath(chapter.prev.slug)} rel="prev" className="pager-link pager-prev">
             <span className="pager-label">Previous chapter</span>
             <span className="pager-title">{chapter.prev.title}</span>
           </Link>
@@ -167,7 +169,7 @@ function ChapterView({ chapter }: { chapter: Chapter }) {
           <span />
         )}
         {chapter.next ? (
-          <Link to={`/read/${chapter.next.slug}`} rel="next" className="pager-link pager-next">
+          <Link to={chapterPath(chapter.next.slug)} rel="next" className="pager-link pager-next">
             <span className="pager-label">Next chapter</span>
             <span className="pager-title">{chapter.next.title}</span>
           </Link>

@@ -15,6 +15,9 @@ describe("citations", () => {
   it("link to the chapter page and section, never to the url the server sent as is", () => {
     expect(citationHref(c())).toBe("/read/anatomy-of-a-humanoid#balance-staying-on-two-feet");
     expect(citationHref(c({ chapterSlug: "../x?y", sectionId: null }))).toBe("/read/..%2Fx%3Fy");
+    // A Docusaurus doc's path keeps its slashes; anything that could climb out is encoded whole.
+    expect(citationHref(c({ chapterSlug: "basics/intro", sectionId: "power" }))).toBe("/read/basics/intro#power");
+    expect(citationHref(c({ chapterSlug: "a/../../x", sectionId: null }))).toBe("/read/a%2F..%2F..%2Fx");
   });
 
   it("read 'Chapter — Section', or just the chapter", () => {

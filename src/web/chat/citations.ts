@@ -1,3 +1,4 @@
+import { chapterPath } from "../../shared/api/book.ts";
 import type { Citation } from "./chat-api.ts";
 
 /**
@@ -5,7 +6,7 @@ import type { Citation } from "./chat-api.ts";
  * so a citation can only ever lead to a chapter page of this site.
  */
 export function citationHref(c: Citation): string {
-  const path = `/read/${encodeURIComponent(c.chapterSlug)}`;
+  const path = chapterPath(c.chapterSlug);
   return c.sectionId ? `${path}#${encodeURIComponent(c.sectionId)}` : path;
 }
 

@@ -1,12 +1,28 @@
-import { useEffect, useState, type ReactNode } from "react";
+import { useEffect, useState, useSyncExternalStore, type ReactNode } from "react";
 import { Link } from "react-router";
 
 /** Small shared pieces: status messages, spinner, skeleton lines, page title. */
 
+let siteTitle = "AI Book";
+const siteTitleListeners = new Set<() => void>();
+const subscribeSiteTitle = (listener: () => void) => {
+  siteTitleListeners.add(listener);
+  return () => void siteTitleListeners.delete(listener);
+};
+
+/** The book's title (a Docusaurus site's `title`), which every page's document title ends with. */
+export function setSiteTitle(title: string): void {
+  if (title === siteTitle) return;
+  siteTitle = title;
+  siteTitleListeners.forEach((l) => l());
+}
+
+/** `"Sensors · Garden Robots Handbook"`; the book's title alone on its home page. */
 export function useDocumentTitle(title: string | null | undefined): void {
+  const site = useSyncExternalStore(subscribeSiteTitle, () => siteTitle, () => siteTitle);
   useEffect(() => {
-    if (title) document.title = title === "AI Book" ? title : `${title} · AI Book`;
-  }, [title]);
+    if (title) document.title = title === site ? title : `${title} · ${site}`;
+  }, [title, site]);
 }
 
 /** A page that only says something (not found, not for you): its title, a lead, and what to do next (by default, back to the book). */
