@@ -21,6 +21,9 @@ import { ASSET_PREFIX, STATIC_PREFIX } from "./book/links.ts";
 import { bodyLimit } from "./http/body-limit.ts";
 import { providersRoutes } from "./auth/providers-routes.ts";
 import { serveWebApp } from "./web/static.ts";
+import { searchRoutes } from "./place/search-routes.ts";
+import { placeRoutes } from "./place/place-routes.ts";
+import { createPlaceStore } from "./place/place-store.ts";
 
 /** Bodies larger than this are refused with 413 before anyone parses them. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -54,7 +57,9 @@ export function createApp(s: Services) {
   }
   app.route("/api/v1/auth", tokenRoutes(s));
   app.route("/api/v1/auth", providersRoutes(s.auth, s.config.env.PASSWORD_MIN_LENGTH));
+  app.route("/api/v1/book", searchRoutes(s));
   app.route("/api/v1/book", bookRoutes(s.book.current));
+  app.route("/api/v1/me", placeRoutes(s, createPlaceStore(s.db.kysely)));
   app.route("/api/v1/me", meRoutes(s));
   app.route("/api/v1/staff", staffRoutes(s));
   app.route(

@@ -19,7 +19,7 @@ import {
 } from "../support/instance.ts";
 
 /** Tables garbage must never change. security_event (audit) and rate_limit_counter (throttle, chat quotas) may grow. */
-const PROTECTED_TABLES = ["user", "account", "session", "verification", "user_preferences", "refresh_token", "chat", "message"] as const;
+const PROTECTED_TABLES = ["user", "account", "session", "verification", "user_preferences", "refresh_token", "chat", "message", "reading_progress", "bookmark"] as const;
 
 type Snapshot = Record<string, string[]>;
 

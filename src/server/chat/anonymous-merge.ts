@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/schema.ts";
 import type { AuditLog } from "../audit/audit.ts";
+import { mergeReaderPlace } from "../place/place-merge.ts";
 
 /**
  * Moving an anonymous reader's chats and preferences into their account: atomically and exactly
@@ -14,7 +15,8 @@ import type { AuditLog } from "../audit/audit.ts";
  *
  *   awaiting_verification ──(email verified, any device)──▶ pending ──(one transaction)──▶ done
  *
- * The transaction moves the rows, marks the merge done and deletes the anonymous user (its
+ * The transaction moves the rows (chats, preferences, reading progress and bookmarks:
+ * place/place-merge.ts), marks the merge done and deletes the anonymous user (its
  * sessions go with it: the anonymous token is dead, ASVS 7.2.4). If it fails, nothing changed;
  * the row stays `pending` and `retryPending` (a scheduled job) tries again.
  */
@@ -80,6 +82,7 @@ export function createAnonymousMerger(deps: {
           if (!hasPrefs) {
             await trx.updateTable("user_preferences").set({ user_id: target }).where("user_id", "=", anonymousUserId).execute();
           }
+          await mergeReaderPlace(trx, anonymousUserId, target);
           await trx.deleteFrom("user").where("id", "=", anonymousUserId).execute();
         }
         await trx

@@ -2,7 +2,7 @@ import { sql, type Kysely } from "kysely";
 import type { Database } from "../db/schema.ts";
 
 /**
- * Abandoned anonymous readers — no sign of life (user row, session or chat) for
+ * Abandoned anonymous readers — no sign of life (user row, session, chat or reading progress) for
  * `retentionDays` — are deleted with everything they own (FKs cascade). Better Auth has no
  * such clean-up (docs/decisions/007-anonymous-readers.md). Readers who are waiting for a merge are kept.
  */
@@ -20,6 +20,10 @@ export async function purgeAbandonedAnonymous(db: Kysely<Database>, retentionDay
       eb.not(eb.exists(eb.selectFrom("session").select("session.id").whereRef("session.userId", "=", "user.id").where("session.updatedAt", ">=", cutoff))),
     )
     .where((eb) => eb.not(eb.exists(eb.selectFrom("chat").select("chat.id").whereRef("chat.owner_id", "=", "user.id").where("chat.updated_at", ">=", cutoffMs))))
+    // Reading is a sign of life too (issue 14, item 8): a guest who reads without asking keeps their place.
+    .where((eb) =>
+      eb.not(eb.exists(eb.selectFrom("reading_progress").select("reading_progress.user_id").whereRef("reading_progress.user_id", "=", "user.id").where("reading_progress.updated_at", ">=", cutoffMs))),
+    )
     .where((eb) =>
       eb.not(
         eb.exists(

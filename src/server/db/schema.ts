@@ -202,6 +202,28 @@ export interface TrustedDeviceTable {
   expires_at: number;
 }
 
+/** How far a reader got in a chapter (migration 0012). */
+export interface ReadingProgressTable {
+  user_id: string;
+  chapter_slug: string;
+  anchor: string | null;
+  fraction: number;
+  /** 0 or 1. */
+  completed: number;
+  updated_at: number;
+}
+
+/** A reader's bookmark on a section; `anchor` "" is the chapter's top (migration 0012). */
+export interface BookmarkTable {
+  id: string;
+  user_id: string;
+  chapter_slug: string;
+  anchor: string;
+  note: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   user: UserTable;
   twoFactor: TwoFactorTable;
@@ -221,6 +243,8 @@ export interface Database {
   message: MessageTable;
   anonymous_merge: AnonymousMergeTable;
   mail_outbox: MailOutboxTable;
+  reading_progress: ReadingProgressTable;
+  bookmark: BookmarkTable;
 }
 
 export type { Generated };

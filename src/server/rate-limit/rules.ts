@@ -18,6 +18,10 @@ export const RULES = {
   tokenPassword: { name: "ip:token-password", max: 30, windowMs: 5 * MIN },
   /** Refresh grant (Supabase: 150 per 5 min). */
   tokenRefresh: { name: "ip:token-refresh", max: 150, windowMs: 5 * MIN },
+  /** The book's search: typed as you go, so a reader sends a few a second at most (issue 14). */
+  search: { name: "ip:search", max: 120, windowMs: 1 * MIN },
+  /** Progress reports and bookmark changes per reader: a scroll reports every few seconds. */
+  place: { name: "user:place", max: 120, windowMs: 1 * MIN },
   /** Everything else under /api/v1. */
   api: { name: "ip:api", max: 1200, windowMs: 1 * MIN },
 } satisfies Record<string, RateRule>;

@@ -103,6 +103,10 @@ describe.each(DB_KINDS)("email change and account deletion on %s", (kind) => {
       const u = await t.signedInUser();
       const other = await signedInSecondBrowser(u.email, u.password);
       expect((await u.client.patch("/api/v1/me/preferences", { theme: "dark" })).status).toBe(200);
+      // The reader's place (issue 14, item 8) goes with the account too.
+      const [chapter] = (await u.client.get("/api/v1/book")).json.chapters;
+      expect((await u.client.post("/api/v1/me/bookmarks", { chapterSlug: chapter.slug, note: "to reread" })).status).toBe(201);
+      expect((await u.client.request("PUT", `/api/v1/me/progress/${chapter.slug}`, { fraction: 0.5 })).status).toBe(200);
       const refreshToken = await tokenGrant(u.email, u.password);
       return { ...u, other, refreshToken };
     }
@@ -123,11 +127,15 @@ describe.each(DB_KINDS)("email change and account deletion on %s", (kind) => {
         security_event: await count(
           db.selectFrom("security_event").select((e) => e.fn.countAll<number>().as("n")).where("user_id", "=", userId).executeTakeFirst(),
         ),
+        reading_progress: await count(
+          db.selectFrom("reading_progress").select((e) => e.fn.countAll<number>().as("n")).where("user_id", "=", userId).executeTakeFirst(),
+        ),
+        bookmark: await count(db.selectFrom("bookmark").select((e) => e.fn.countAll<number>().as("n")).where("user_id", "=", userId).executeTakeFirst()),
       };
     }
 
     async function expectGone(u: Awaited<ReturnType<typeof withData>>, cookies: string[]) {
-      expect(await rowsOf(u.userId)).toEqual({ user: 0, session: 0, account: 0, user_preferences: 0, refresh_token: 0, security_event: 0 });
+      expect(await rowsOf(u.userId)).toEqual({ user: 0, session: 0, account: 0, user_preferences: 0, refresh_token: 0, security_event: 0, reading_progress: 0, bookmark: 0 });
       for (const cookie of cookies) expect((await meWithCookie(cookie)).status).toBe(401);
       await expectRefreshRevoked(u.refreshToken);
       expect((await signIn(t.client(), u.email, u.password)).status).toBe(401);
@@ -142,7 +150,7 @@ describe.each(DB_KINDS)("email change and account deletion on %s", (kind) => {
     it("7.5.1/7.4.2 without a password nothing is deleted until the emailed link is opened in the signed-in browser; then every row is gone", async () => {
       const u = await withData();
       const before = await rowsOf(u.userId);
-      expect(before).toMatchObject({ user: 1, session: 2, account: 1, user_preferences: 1, refresh_token: 1 });
+      expect(before).toMatchObject({ user: 1, session: 2, account: 1, user_preferences: 1, refresh_token: 1, reading_progress: 1, bookmark: 1 });
       expect(before.security_event).toBeGreaterThan(0);
 
       expect((await t.client().post("/api/auth/delete-user", {})).status).toBe(401);

@@ -10,6 +10,7 @@ import * as m0008 from "./0008_two_factor.ts";
 import * as m0009 from "./0009_session_factor.ts";
 import * as m0010 from "./0010_audit_actor.ts";
 import * as m0011 from "./0011_trusted_device.ts";
+import * as m0012 from "./0012_reader_place.ts";
 
 /** Every migration, in order. One set for SQLite and PostgreSQL. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   "0009_session_factor": m0009,
   "0010_audit_actor": m0010,
   "0011_trusted_device": m0011,
+  "0012_reader_place": m0012,
 };
