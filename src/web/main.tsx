@@ -3,6 +3,7 @@ import { createRoot } from "react-dom/client";
 import { RouterProvider } from "react-router";
 import { AuthProvider } from "./auth/AuthProvider.tsx";
 import { BookProvider } from "./book/BookProvider.tsx";
+import { PlaceProvider } from "./place/PlaceProvider.tsx";
 import { ErrorBoundary } from "./app/ErrorBoundary.tsx";
 import { router } from "./app/router.tsx";
 import { applyTheme, storedTheme, watchTheme } from "./theme/theme.ts";
@@ -17,7 +18,9 @@ createRoot(document.getElementById("root")!).render(
     <ErrorBoundary>
       <AuthProvider>
         <BookProvider>
-          <RouterProvider router={router} />
+          <PlaceProvider>
+            <RouterProvider router={router} />
+          </PlaceProvider>
         </BookProvider>
       </AuthProvider>
     </ErrorBoundary>

@@ -8,6 +8,7 @@ export function AccountNav() {
         Account
       </NavLink>
       <NavLink to="/account/preferences">Preferences</NavLink>
+      <NavLink to="/account/bookmarks">Bookmarks</NavLink>
     </nav>
   );
 }

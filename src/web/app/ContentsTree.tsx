@@ -2,6 +2,7 @@ import { useCallback, useEffect, useId, useState } from "react";
 import { Link } from "react-router";
 import { chapterPath } from "../../shared/api/book.ts";
 import type { ContentsItem } from "../book/book-api.ts";
+import { ProgressMark } from "../place/ProgressMark.tsx";
 import { ancestorsOf, categoryKey, readCategoryState, writeCategoryState, type Category } from "../book/contents.ts";
 
 interface TreeProps {
@@ -58,6 +59,7 @@ function Items({ items, path, ...rest }: ItemsProps) {
             <li key={`d${i}`}>
               <Link to={chapterPath(item.slug)} aria-current={rest.current === item.slug ? "page" : undefined}>
                 {item.label}
+                <ProgressMark slug={item.slug} />
               </Link>
             </li>
           );

@@ -8,10 +8,11 @@ import { UserMenu } from "./UserMenu.tsx";
 interface HeaderProps {
   tocOpen: boolean;
   onToggleToc(): void;
+  onSearch(): void;
 }
 
-/** Book title, the table-of-contents toggle, "Ask the book", and sign-in / register or the reader's menu. */
-export function Header({ tocOpen, onToggleToc }: HeaderProps) {
+/** Book title, the table-of-contents toggle, search, "Ask the book", and sign-in / register or the reader's menu. */
+export function Header({ tocOpen, onToggleToc, onSearch }: HeaderProps) {
   const { state } = useAuth();
   const chat = useChatUi();
   const { openSignIn, openRegister } = useAuthDialogs();
@@ -36,6 +37,16 @@ export function Header({ tocOpen, onToggleToc }: HeaderProps) {
           title
         )}
       </Link>
+      <button type="button" className="search-toggle" aria-haspopup="dialog" aria-keyshortcuts="/ Control+K Meta+K" onClick={onSearch}>
+        <svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20">
+          <circle cx="11" cy="11" r="6.5" fill="none" stroke="currentColor" strokeWidth="2" />
+          <path d="M16 16l4.5 4.5" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
+        </svg>
+        <span className="search-toggle-label">Search</span>
+        <kbd className="search-toggle-key" aria-hidden="true">
+          /
+        </kbd>
+      </button>
       <button
         type="button"
         className="chat-toggle"

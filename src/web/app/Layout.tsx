@@ -7,6 +7,7 @@ import { ChatSlot } from "../chat/ChatSlot.tsx";
 import { AnnouncerProvider } from "../ui/Announcer.tsx";
 import { Header } from "./Header.tsx";
 import { Toc } from "./Toc.tsx";
+import { SearchDialog, useSearchShortcut } from "../place/SearchDialog.tsx";
 
 const WIDE = "(min-width: 1100px)";
 const SIDEBAR_KEY = "aibook.toc";
@@ -55,6 +56,10 @@ function Frame() {
     } else setDrawerOpen((o) => !o);
   }, [wide]);
   const closeDrawer = useCallback(() => setDrawerOpen(false), []);
+  const [searching, setSearching] = useState(false);
+  const openSearch = useCallback(() => setSearching(true), []);
+  const closeSearch = useCallback(() => setSearching(false), []);
+  useSearchShortcut(openSearch);
 
   // A new page: close the drawer and move focus to the page (not on first load, nor for #anchors),
   // so keyboard and screen-reader users start at its content.
@@ -87,7 +92,7 @@ function Frame() {
       </a>
       <div className="page" data-toc={tocOpen ? "open" : "closed"} data-layout={wide ? "wide" : "narrow"}>
         <div className="page-header" inert={behind}>
-          <Header tocOpen={tocOpen} onToggleToc={toggleToc} />
+          <Header tocOpen={tocOpen} onToggleToc={toggleToc} onSearch={openSearch} />
         </div>
         <div className="shell" data-chat={chat.open ? "open" : "closed"}>
           <Toc open={tocOpen} drawer={!wide} onClose={closeDrawer} />
@@ -103,6 +108,7 @@ function Frame() {
           </p>
         </footer>
       </div>
+      {searching && <SearchDialog onClose={closeSearch} />}
       <ScrollRestoration />
     </>
   );

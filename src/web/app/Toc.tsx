@@ -4,6 +4,7 @@ import { chapterPath } from "../../shared/api/book.ts";
 import { useBook } from "../book/BookProvider.tsx";
 import { isFlat } from "../book/contents.ts";
 import { ContentsTree } from "./ContentsTree.tsx";
+import { ProgressMark } from "../place/ProgressMark.tsx";
 
 /** The chapter slug in a `/read/…` path, or null. */
 function currentSlug(pathname: string): string | null {
@@ -93,6 +94,11 @@ export function Toc({ open, drawer, onClose }: TocProps) {
                   Home
                 </Link>
               </li>
+              <li>
+                <Link to="/account/bookmarks" aria-current={pathname === "/account/bookmarks" ? "page" : undefined}>
+                  Bookmarks
+                </Link>
+              </li>
               {isFlat(state.book.contents) ? (
                 state.book.contents.map((c, i) =>
                   c.type === "doc" ? (
@@ -102,6 +108,7 @@ export function Toc({ open, drawer, onClose }: TocProps) {
                           {i + 1}.
                         </span>{" "}
                         {c.label}
+                        <ProgressMark slug={c.slug} />
                       </Link>
                     </li>
                   ) : null,

@@ -15,6 +15,7 @@ import { RouteError } from "./RouteError.tsx";
 // Account pages and the staff console are code-split: most visits are for reading.
 const AccountPage = lazy(() => import("../account/AccountPage.tsx"));
 const PreferencesPage = lazy(() => import("../account/PreferencesPage.tsx"));
+const BookmarksPage = lazy(() => import("../place/BookmarksPage.tsx"));
 const StaffConsole = lazy(() => import("../staff/StaffConsole.tsx"));
 
 function Lazy({ component: Page }: { component: ComponentType }) {
@@ -54,6 +55,7 @@ export const router = createBrowserRouter([
           { path: "reset-password", element: <ResetPasswordPage /> },
           { path: "account", element: <Lazy component={AccountPage} /> },
           { path: "account/preferences", element: <Lazy component={PreferencesPage} /> },
+          { path: "account/bookmarks", element: <Lazy component={BookmarksPage} /> },
           // Its own pages (overview, accounts, an account, audit log) are routed inside the chunk.
           { path: "staff/*", element: <Lazy component={StaffConsole} /> },
           { path: "account-deleted", element: <AccountDeletedPage /> },

@@ -5,6 +5,7 @@ import { LoadingPage, useDocumentTitle } from "../ui/bits.tsx";
 import type { ContentsItem } from "./book-api.ts";
 import { useBook } from "./BookProvider.tsx";
 import { isFlat } from "./contents.ts";
+import { ContinueReading } from "../place/ContinueReading.tsx";
 
 /** `/`: the book's title, tagline or description, and its chapters (a Docusaurus site's: its sidebar, all open). */
 export function BookHome() {
@@ -43,6 +44,7 @@ export function BookHome() {
         </section>
       ) : (
         <>
+          <ContinueReading />
           {first && (
             <p>
               <Link className="button button-primary" to={chapterPath(first.slug)}>

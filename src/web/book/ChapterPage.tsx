@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type MouseEvent } from "react";
+import { useEffect, useMemo, useRef, useState, type MouseEvent } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
 import { ApiError } from "../api/api-error.ts";
 import { errorMessage } from "../api/error-messages.ts";
@@ -7,6 +7,8 @@ import { useChatUi } from "../chat/ChatContext.tsx";
 import { chapterPath } from "../../shared/api/book.ts";
 import { LoadingPage, useDocumentTitle } from "../ui/bits.tsx";
 import { cachedChapter, fetchChapter, type Chapter } from "./book-api.ts";
+import { BookmarkButton } from "../place/BookmarkButton.tsx";
+import { useReadingProgress } from "../place/use-reading-progress.ts";
 
 type Load = { status: "loading" } | { status: "ready"; chapter: Chapter } | { status: "error"; error: unknown };
 
@@ -76,6 +78,9 @@ function ChapterView({ chapter }: { chapter: Chapter }) {
   const articleRef = useRef<HTMLDivElement>(null);
   const { openChat } = useChatUi();
   const onPage = chapter.headings.filter((h) => h.depth >= 2 && h.depth <= 3);
+  const anchors = useMemo(() => onPage.map((h) => h.id), [chapter.slug]); // eslint-disable-line react-hooks/exhaustive-deps
+  const section = useReadingProgress(chapter.slug, articleRef, anchors);
+  const sectionTitle = (section && onPage.find((h) => h.id === section)?.text) || chapter.title;
 
   // #heading anchors: scroll once the chapter's HTML is on the page (also on in-page hash changes,
   // and again when the same link is followed twice, e.g. a chat citation). The heading takes focus
@@ -137,9 +142,13 @@ function ChapterView({ chapter }: { chapter: Chapter }) {
           {/* The page's one h1 (the server takes the chapter's own `# heading` out of its HTML). */}
           <h1 id="chapter-title">{chapter.heading}</h1>
           {chapter.description && <p className="lead">{chapter.description}</p>}
-          <button type="button" className="button button-secondary button-small ask-chapter" onClick={() => openChat({ prefill: `About the chapter “${chapter.title}”:\n` })}>
-            Ask about this chapter
-          </button>
+          {/* Sticky: the bookmark follows the section in view as the reader scrolls. */}
+          <div className="chapter-toolbar">
+            <button type="button" className="button button-secondary button-small ask-chapter" onClick={() => openChat({ prefill: `About the chapter “${chapter.title}”:\n` })}>
+              Ask about this chapter
+            </button>
+            <BookmarkButton slug={chapter.slug} anchor={section} sectionTitle={sectionTitle} />
+          </div>
         </header>
         {onPage.length > 1 && (
           <nav className="on-this-page" aria-labelledby="on-this-page-title">
