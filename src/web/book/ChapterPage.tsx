@@ -142,14 +142,14 @@ function ChapterView({ chapter }: { chapter: Chapter }) {
           {/* The page's one h1 (the server takes the chapter's own `# heading` out of its HTML). */}
           <h1 id="chapter-title">{chapter.heading}</h1>
           {chapter.description && <p className="lead">{chapter.description}</p>}
-          {/* Sticky: the bookmark follows the section in view as the reader scrolls. */}
-          <div className="chapter-toolbar">
-            <button type="button" className="button button-secondary button-small ask-chapter" onClick={() => openChat({ prefill: `About the chapter “${chapter.title}”:\n` })}>
-              Ask about this chapter
-            </button>
-            <BookmarkButton slug={chapter.slug} anchor={section} sectionTitle={sectionTitle} />
-          </div>
         </header>
+        {/* Sticky inside the article: the bookmark follows the section in view as the reader scrolls. */}
+        <div className="chapter-toolbar">
+          <button type="button" className="button button-secondary button-small ask-chapter" onClick={() => openChat({ prefill: `About the chapter “${chapter.title}”:\n` })}>
+            Ask about this chapter
+          </button>
+          <BookmarkButton slug={chapter.slug} anchor={section} sectionTitle={sectionTitle} />
+        </div>
         {onPage.length > 1 && (
           <nav className="on-this-page" aria-labelledby="on-this-page-title">
             <p id="on-this-page-title" className="on-this-page-title">

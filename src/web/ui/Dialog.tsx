@@ -24,6 +24,11 @@ function focusables(root: HTMLElement): HTMLElement[] {
   return [...root.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => el.offsetParent !== null || el === document.activeElement);
 }
 
+function onScreen(el: HTMLElement): boolean {
+  const r = el.getBoundingClientRect();
+  return r.bottom > 0 && r.top < window.innerHeight && r.width > 0;
+}
+
 export function Dialog({ labelledBy, describedBy, onClose, children, className, returnFocus, testId }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const onCloseRef = useRef(onClose);
@@ -42,7 +47,9 @@ export function Dialog({ labelledBy, describedBy, onClose, children, className, 
       if (dialog.open) dialog.close();
       const target = opener?.isConnected && opener !== document.body ? opener : (returnRef.current?.() ?? document.getElementById("main"));
       // After React has finished removing the dialog.
-      requestAnimationFrame(() => target?.focus());
+      // An opener on screen needs no scrolling: a sticky one (the chapter toolbar) would otherwise
+      // be scrolled to its place at the top of the page, and the reader lose theirs.
+      requestAnimationFrame(() => target?.focus({ preventScroll: target ? onScreen(target) : false }));
     };
   }, []);
 
