@@ -1,7 +1,8 @@
 import { Link } from "react-router";
 import { chapterPath } from "../../shared/api/book.ts";
 import { useBook } from "../book/BookProvider.tsx";
-import { progressLabel, usePlace } from "./PlaceProvider.tsx";
+import { progressLabel } from "./format.tsx";
+import { usePlace } from "./PlaceProvider.tsx";
 
 /** The home page's "Continue reading": the chapter read last, at its section. Nothing for a new reader. */
 export function ContinueReading() {

@@ -89,10 +89,3 @@ export function usePlace(): PlaceValue {
   if (!ctx) throw new Error("usePlace must be used inside <PlaceProvider>");
   return ctx;
 }
-
-/** "read", "42% read", or null for a chapter not opened: the contents' marker. */
-export function progressLabel(p: ReadingProgress | undefined): string | null {
-  if (!p) return null;
-  if (p.completed) return "read";
-  return `${Math.round(p.fraction * 100)}% read`;
-}

@@ -1,4 +1,5 @@
-import { progressLabel, usePlace } from "./PlaceProvider.tsx";
+import { progressLabel } from "./format.tsx";
+import { usePlace } from "./PlaceProvider.tsx";
 
 /** The contents' small marker: a tick for a chapter read, a thin bar for one begun; its words for screen readers. */
 export function ProgressMark({ slug }: { slug: string }) {

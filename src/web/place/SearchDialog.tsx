@@ -1,7 +1,8 @@
-import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import { useNavigate } from "react-router";
 import { errorMessage } from "../api/error-messages.ts";
 import { Dialog } from "../ui/Dialog.tsx";
+import { marked } from "./format.tsx";
 import { searchBook, type SearchResult } from "./place-api.ts";
 
 /** Wait this long after the last key before asking: one request per pause, not per letter. */
@@ -143,20 +144,6 @@ export function SearchDialog({ onClose }: { onClose(): void }) {
       {found.status === "idle" && <p className="search-hint">Type to search titles, headings and text. Press / or Ctrl K anywhere to come back here.</p>}
     </Dialog>
   );
-}
-
-/** The snippet as text with <mark> around the matched words: React escapes the text, so no HTML from the book can get in. */
-export function marked(snippet: string, highlights: readonly (readonly [number, number])[]): ReactNode[] {
-  const out: ReactNode[] = [];
-  let at = 0;
-  for (const [start, end] of highlights) {
-    if (start < at || end > snippet.length || end <= start) continue;
-    if (start > at) out.push(snippet.slice(at, start));
-    out.push(<mark key={start}>{snippet.slice(start, end)}</mark>);
-    at = end;
-  }
-  if (at < snippet.length) out.push(snippet.slice(at));
-  return out;
 }
 
 /** Whether a key press lands in something the reader is typing in. */
