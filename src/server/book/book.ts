@@ -9,8 +9,9 @@ import { planFolderBook } from "./folder-book.ts";
 import { generatedIndexHtml } from "./generated-index.ts";
 import { linkRewriter, type LinkLog } from "./links.ts";
 import type { BookPlan } from "./plan.ts";
-import { finishChapter, RENDERER_VERSION, renderSource, type Heading, type RenderedSource } from "./render.ts";
 import { diskRenderCache, noRenderCache, renderCacheKey, type RenderCache } from "./render/cache.ts";
+import { finishChapter } from "./render/trusted.ts";
+import { RENDERER_VERSION, type Heading, type RenderedSource } from "./render/types.ts";
 import { DEFAULT_BOOK_TITLE } from "./sources.ts";
 
 /** The book, loaded and rendered once (and again on change in development). */
@@ -87,7 +88,8 @@ export async function loadBook(dir: string, warn: Warn = () => {}, options: Load
   let book: Book;
   try {
     const site = await readDocusaurusSite(root, note);
-    book = buildBook(site ? await planDocusaurusBook(site, note) : planFolderBook(root, note), note, options.cache ?? noRenderCache());
+    const plan = site ? await planDocusaurusBook(site, note) : planFolderBook(root, note);
+    book = buildBook(plan, note, await renderAll(plan, options.cache ?? noRenderCache()));
   } catch (err) {
     note(`BOOK_DIR ${root} cannot be read (${(err as Error).message}): the book has no chapters`);
     book = emptyBook(root);
@@ -107,7 +109,27 @@ function componentsNote(found: Map<string, { count: number; files: Set<string> }
   return `${found.size === 1 ? "a component" : `${found.size} components`} only the book's own site can show, each replaced by a note: ${list.join("; ")}`;
 }
 
-function buildBook(plan: BookPlan, note: Warn, cache: RenderCache): Book {
+/**
+ * Each page's first half of rendering, from the cache or rendered now. The renderer (parser,
+ * highlighter, KaTeX) is loaded only when some page is not in the cache: a warm start skips it.
+ */
+async function renderAll(plan: BookPlan, cache: RenderCache): Promise<RenderedSource[]> {
+  let renderer: typeof import("./render.ts") | undefined;
+  const out: RenderedSource[] = [];
+  for (const page of plan.pages) {
+    const key = renderCacheKey(page.source, page.render, RENDERER_VERSION);
+    let rendered = cache.get(key);
+    if (!rendered) {
+      renderer ??= await import("./render.ts");
+      rendered = renderer.renderSource(page.source, page.render);
+      cache.set(key, rendered);
+    }
+    out.push(rendered);
+  }
+  return out;
+}
+
+function buildBook(plan: BookPlan, note: Warn, renderedPages: RenderedSource[]): Book {
   const links: { from: string; slug: string; fragment: string }[] = [];
   const log: LinkLog = {
     broken: (from, href) => note(`${from}: the link ${href} leads nowhere`),
@@ -115,13 +137,8 @@ function buildBook(plan: BookPlan, note: Warn, cache: RenderCache): Book {
   };
 
   const components = new Map<string, { count: number; files: Set<string> }>();
-  const docs: Chapter[] = plan.pages.map((page) => {
-    const key = renderCacheKey(page.source, page.render, RENDERER_VERSION);
-    let rendered: RenderedSource | undefined = cache.get(key);
-    if (!rendered) {
-      rendered = renderSource(page.source, page.render);
-      cache.set(key, rendered);
-    }
+  const docs: Chapter[] = plan.pages.map((page, i) => {
+    const rendered = renderedPages[i]!;
     if (rendered.problem) note(`${page.file}: ${rendered.problem}`);
     for (const [name, count] of rendered.components) {
       const seen = components.get(name) ?? { count: 0, files: new Set<string>() };

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { chapterKey } from "./links.ts";
 import type { BookPlan } from "./plan.ts";
-import { PLAIN_MARKDOWN } from "./render.ts";
+import { PLAIN_MARKDOWN } from "./render/types.ts";
 import { asciiSlug, humanize } from "./slug.ts";
 import { readBookMeta, readChapterSources, type ChapterSource } from "./sources.ts";
 

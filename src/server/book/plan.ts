@@ -1,6 +1,6 @@
 import type { SidebarItem } from "./contents.ts";
 import type { LinkTargets } from "./links.ts";
-import type { RenderOptions } from "./render.ts";
+import type { RenderOptions } from "./render/types.ts";
 
 /**
  * What a book folder holds, before rendering: its pages with their slugs and front matter, and

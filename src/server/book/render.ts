@@ -16,50 +16,27 @@ import { rehypeCode } from "./render/code.ts";
 import { MDX_NODE_TYPES, rehypeMdxComponents } from "./render/components.ts";
 import { rehypeEmbeds } from "./render/embeds.ts";
 import { remarkAdmonitions } from "./render/directives.ts";
-import { outline, type Heading } from "./render/headings.ts";
+import katex from "katex";
+import { outline } from "./render/headings.ts";
 import { preprocess } from "./render/preprocess.ts";
-import { fillTrusted, typeset } from "./render/trusted.ts";
-import type { RenderData, RenderOptions } from "./render/types.ts";
-import { sanitizeChapterHtml, type LinkRewriter } from "./sanitize.ts";
+import { finishChapter } from "./render/trusted.ts";
+import { PLAIN_MARKDOWN, type RenderData, type RenderedSource, type RenderOptions } from "./render/types.ts";
+import type { LinkRewriter } from "./sanitize.ts";
 
 /**
  * A page's Markdown or MDX → safe HTML, with the unified toolchain Docusaurus runs on (remark,
  * remark-mdx, remark-gfm, remark-directive, remark-math, rehype). Two halves:
  *
- * - `renderSource` does the work that depends only on the page and its options (parsing,
+ * - `renderSource` (here) does the work that depends only on the page and its options (parsing,
  *   components, highlighting, KaTeX); its result is what the disk cache keeps (render/cache.ts).
- * - `finishChapter` sanitises it with the book's links (which depend on the other pages) and
- *   puts in the icons and formulas.
+ *   This module is loaded only when a page is not in the cache.
+ * - `finishChapter` (render/trusted.ts) sanitises it with the book's links (which depend on the
+ *   other pages) and puts in the icons and formulas.
  *
  * Nothing in a page is ever run: MDX is parsed to a syntax tree and turned into HTML.
  */
-export type { Heading } from "./render/headings.ts";
-export type { RenderOptions } from "./render/types.ts";
-
-/** Bump when the HTML the renderer makes changes: cached pages of older versions are not used. */
-export const RENDERER_VERSION = 1;
-
-/** A plain folder's page: `.md` as CommonMark with raw HTML, diagrams drawn, no math. */
-export const PLAIN_MARKDOWN: RenderOptions = { format: "md", math: false, mermaid: true, siteUrl: null };
-
-export interface RenderedSource {
-  /** HTML before sanitising, with placeholders for icons and formulas. */
-  html: string;
-  /** KaTeX's HTML for each formula placeholder. */
-  math: string[];
-  headings: Heading[];
-  anchors: string[];
-  /**
-   * The page's own `# heading`, taken out of the HTML (the reader's page shows the one h1): as in
-   * Docusaurus, the first heading of the page if it is an h1 and comes before any `---` rule,
-   * even after raw HTML such as a `<div>` or other text.
-   */
-  contentTitle: string | undefined;
-  /** Components shown as a note, with how often: `[["BudgetCalculator", 2]]`. */
-  components: [string, number][];
-  /** Why the page was read as plain Markdown although it should be MDX. */
-  problem: string | undefined;
-}
+export { PLAIN_MARKDOWN, RENDERER_VERSION, type Heading, type RenderedSource, type RenderOptions } from "./render/types.ts";
+export { finishChapter } from "./render/trusted.ts";
 
 export interface RenderedChapter extends Omit<RenderedSource, "math"> {
   html: string;
@@ -117,6 +94,11 @@ function dropModuleParagraphs(text: string): string {
   return text.replace(/(^|\n\n)(?:import|export)\s[^\n]*(?:\n(?!\n)[^\n]*)*/g, "$1");
 }
 
+/** KaTeX with `trust: false` (no \href, \url, \includegraphics, \html…): its output is safe HTML by KaTeX's own guarantee (render/trusted.ts). */
+function typeset(tex: string, display: boolean): string {
+  return katex.renderToString(tex, { displayMode: display, throwOnError: false, trust: false, strict: "ignore", output: "htmlAndMathml", maxSize: 50, maxExpand: 1000 });
+}
+
 /** Parse and render one page; never throws for bad content (an MDX error means reading it as Markdown). */
 export function renderSource(text: string, options: RenderOptions): RenderedSource {
   let result: { tree: HastRoot; data: RenderData };
@@ -140,12 +122,6 @@ export function renderSource(text: string, options: RenderOptions): RenderedSour
     components: [...result.data.components],
     problem,
   };
-}
-
-/** The page as the reader gets it: sanitised, links rewritten, icons and formulas in. */
-export function finishChapter(rendered: RenderedSource, links: LinkRewriter): string {
-  const ids = new Set([...rendered.headings.map((h) => h.id), ...rendered.anchors]);
-  return fillTrusted(sanitizeChapterHtml(rendered.html, links, ids), rendered.math);
 }
 
 /** Both halves at once (tests, one-off pages). */

@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
-import katex from "katex";
-import type { RenderedSource } from "../render.ts";
-import type { RenderOptions } from "./types.ts";
+import type { RenderedSource, RenderOptions } from "./types.ts";
 
 /**
  * Rendered pages kept on disk, so a warm start does not parse and highlight the book again
@@ -24,8 +23,11 @@ export interface RenderCache {
 
 const PRUNE_AFTER_DAYS = 14;
 
+// Read from its package file: importing KaTeX itself is what a warm start avoids.
+const KATEX_VERSION = (createRequire(import.meta.url)("katex/package.json") as { version: string }).version;
+
 export function renderCacheKey(source: string, options: RenderOptions, version: number): string {
-  return createHash("sha256").update(JSON.stringify([version, katex.version, options, source])).digest("hex");
+  return createHash("sha256").update(JSON.stringify([version, KATEX_VERSION, options, source])).digest("hex");
 }
 
 function isRendered(v: unknown): v is RenderedSource {

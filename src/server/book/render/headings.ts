@@ -2,6 +2,7 @@ import type { Element, ElementContent, Root, RootContent, Text } from "hast";
 import { toString } from "hast-util-to-string";
 import { RESERVED_IDS, createSlugger } from "../slug.ts";
 import { finishAdmonition } from "./components.ts";
+import type { Heading, RenderedSource } from "./types.ts";
 
 /**
  * The page's outline, in one walk in document order:
@@ -17,18 +18,7 @@ import { finishAdmonition } from "./components.ts";
  *   the id itself;
  * - admonitions get their icon and title, `<TOCInline />` the list of headings.
  */
-export interface Heading {
-  id: string;
-  text: string;
-  depth: number;
-}
-
-export interface Outline {
-  headings: Heading[];
-  /** Ids an author gave (`<a name="x">`, `<span id="y">`), which links may target. */
-  anchors: string[];
-  contentTitle: string | undefined;
-}
+export type Outline = Pick<RenderedSource, "headings" | "anchors" | "contentTitle">;
 
 const HEADING = /^h([1-6])$/;
 const EXPLICIT_ID = /\s*\{#([^{}]+)\}\s*$/;

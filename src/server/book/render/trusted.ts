@@ -1,5 +1,7 @@
-import katex from "katex";
+import type { LinkRewriter } from "../sanitize.ts";
+import { sanitizeChapterHtml } from "../sanitize.ts";
 import type { AdmonitionType } from "./directives.ts";
+import type { RenderedSource } from "./types.ts";
 
 /**
  * Markup of our own, put in after sanitising: the admonition icons (inline SVG, hidden from
@@ -20,14 +22,19 @@ export const ICONS: Record<AdmonitionType, string> = {
   caution: svg('<circle cx="12" cy="12" r="9"/><path d="M12 7v6M12 16.5v.01"/>'),
 };
 
-/** KaTeX with `trust: false` (no \href, \url, \includegraphics, \html…): its output is safe HTML by KaTeX's own guarantee. */
-export function typeset(tex: string, display: boolean): string {
-  return katex.renderToString(tex, { displayMode: display, throwOnError: false, trust: false, strict: "ignore", output: "htmlAndMathml", maxSize: 50, maxExpand: 1000 });
-}
-
 /** The sanitised page with its icons and formulas in place. */
 export function fillTrusted(html: string, math: readonly string[]): string {
   return html
     .replace(/<span data-icon="(note|tip|info|warning|danger|caution)"><\/span>/g, (_m, type: AdmonitionType) => ICONS[type])
     .replace(/<span data-math="(\d+)">[^<]*<\/span>/g, (m, n: string) => math[Number(n)] ?? m);
+}
+
+/**
+ * The page as the reader gets it: sanitised, links rewritten, icons and formulas in. The second
+ * half of rendering, run on every start (links depend on the other pages); light on purpose: a
+ * warm start loads no parser and no highlighter.
+ */
+export function finishChapter(rendered: RenderedSource, links: LinkRewriter): string {
+  const ids = new Set([...rendered.headings.map((h) => h.id), ...rendered.anchors]);
+  return fillTrusted(sanitizeChapterHtml(rendered.html, links, ids), rendered.math);
 }
