@@ -9,7 +9,9 @@
  */
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { playGitHub } from "../support/github.ts";
+import { playGitHub, signInWithGitHub } from "../support/github.ts";
+import { enrolSecondFactor } from "../support/staff.ts";
+import { totpCode } from "../support/totp.ts";
 import { anonymousReader, createTestInstance, DB_KINDS, STRONG_PASSWORD, uniqueEmail, type DbKind, type TestClient, type TestInstance } from "../support/instance.ts";
 
 const CHAPTERS = [
@@ -387,6 +389,37 @@ describe.each(DB_KINDS)("anonymous reader → account on %s", (kind: DbKind) => 
     expect((await t.client().get("/api/v1/me", { headers: { cookie: anon.cookie } })).status).toBe(401);
     const events = await t.services.db.kysely.selectFrom("security_event").select(["type", "detail"]).where("user_id", "=", me.json.id).execute();
     expect(events.filter((e) => e.type === "sign_up").map((e) => JSON.parse(e.detail ?? "null"))).toEqual([{ method: "github" }]);
+  });
+
+  it("(i) into an account with a second factor, by password and by GitHub: challenged, then the right code moves the guest's chats", async () => {
+    const owner = await t.signedInUser({ name: "Guarded Owner" });
+    const { totpURI, backupCodes } = await enrolSecondFactor(owner.client, owner.password);
+
+    // Password: the sign-in asks for the code, nothing moves yet; a wrong code moves nothing either.
+    const anon = await anonymousReader(t);
+    const guest = [await chatWithMessage(anon.client, "Before the code")];
+    const pw = await anon.client.post("/api/auth/sign-in/email", { email: owner.email, password: STRONG_PASSWORD });
+    expect(pw.json.twoFactorRedirect).toBe(true);
+    expect(Object.values(await ownersOf(t, guest))).toEqual([anon.id]);
+    expect((await anon.client.post("/api/auth/two-factor/verify-totp", { code: totpCode(totpURI, Date.now(), 10) })).status).toBe(401);
+    expect(Object.values(await ownersOf(t, guest))).toEqual([anon.id]);
+    const code = await anon.client.post("/api/auth/two-factor/verify-totp", { code: totpCode(totpURI, Date.now(), 1) });
+    expect(code.status, code.text).toBe(200);
+    expect(Object.values(await ownersOf(t, guest))).toEqual([owner.userId]);
+    expect(await rowsOf(t, anon.id)).toEqual(NOTHING);
+    expect(await mergeRow(t, anon.id)).toMatchObject({ status: "done", target_user_id: owner.userId });
+
+    // GitHub, the same account (linked by its verified address): challenged, a recovery code ends it.
+    playGitHub(owner.email);
+    const anon2 = await anonymousReader(t);
+    const guest2 = [await chatWithMessage(anon2.client, "Before GitHub and the code")];
+    const callback = await signInWithGitHub(anon2.client);
+    expect(new URL(callback.headers.get("location")!).searchParams.get("second-factor")).toBe("1");
+    expect(Object.values(await ownersOf(t, guest2))).toEqual([anon2.id]);
+    expect((await anon2.client.post("/api/auth/two-factor/verify-backup-code", { code: backupCodes[0] })).status).toBe(200);
+    expect(Object.values(await ownersOf(t, guest2))).toEqual([owner.userId]);
+    expect(await chatIdsOf(anon2.client)).toEqual(expect.arrayContaining([...guest, ...guest2]));
+    expect(await rowsOf(t, anon2.id)).toEqual(NOTHING);
   });
 
   it("(h2) OAuth with a stale guest cookie at the callback: signed in to the GitHub account", async () => {

@@ -29,6 +29,7 @@ import { staffPlugin } from "./plugins/staff.ts";
 import { secondFactorPlugin } from "./plugins/second-factor.ts";
 import { secondFactorChangesPlugin } from "./plugins/second-factor-changes.ts";
 import { signInChallengePlugin } from "./plugins/sign-in-challenge.ts";
+import { guestThroughChallengePlugin } from "./plugins/guest-through-challenge.ts";
 import { freshSessionPlugin } from "./plugins/fresh-session.ts";
 import { accessControl, roles } from "./roles.ts";
 import { CLIENT_IP_HEADER } from "../http/client-ip-header.ts";
@@ -266,6 +267,8 @@ export function createAuth(deps: AuthDeps) {
       secondFactor,
       // The same challenge on the sign-in paths Better Auth's plugin leaves out (OAuth, verification links).
       signInChallengePlugin(config.baseURL, secondFactor),
+      // After both challenges: a guest challenged on the way in is moved by the right code.
+      guestThroughChallengePlugin(deps),
       secondFactorPlugin(deps),
       freshSessionPlugin(),
       // After the freshness check: an old session is asked to sign in again before any code.

@@ -181,10 +181,12 @@ function isPlain(ctx: AuthContext, request: Request, body: Record<string, unknow
 /**
  * Hooks Better Auth would run around this route, by plugin. The anonymous plugin's after-hook
  * acts only on a request with a session cookie, which never comes here; the two-factor plugin's
- * acts only on an account with a second factor, which this path hands to Better Auth. Anything
- * else (a plugin added later, an upgrade that adds a hook) turns this path off rather than skip it.
+ * acts only on an account with a second factor, which this path hands to Better Auth; our guest
+ * hooks (plugins/guest-through-challenge.ts) act only on both: a guest's cookie and a challenge.
+ * Anything else (a plugin added later, an upgrade that adds a hook) turns this path off rather
+ * than skip it.
  */
-const EXPECTED_HOOKS = new Set(["anonymous:after", "two-factor:after"]);
+const EXPECTED_HOOKS = new Set(["anonymous:after", "two-factor:after", "aibook-guest-through-challenge:before", "aibook-guest-through-challenge:after"]);
 
 function onlyKnownHooks(ctx: AuthContext, logger: Logger): boolean {
   const found: string[] = [];
