@@ -37,6 +37,8 @@ export default defineConfig({
     // The password policy chunk (zxcvbn + dictionaries, ~850 kB gzipped) is big on purpose and only
     // loaded when a new password is typed; the first load stays small (see src/web/password/policy.ts).
     chunkSizeWarningLimit: 2000,
+    // Fonts (KaTeX's) as files, never data: URLs, which the CSP's `font-src 'self'` refuses.
+    assetsInlineLimit: (file: string) => (/\.(woff2?|ttf|otf)$/i.test(file) ? false : undefined),
   },
   server: {
     port: 5173,
@@ -45,6 +47,7 @@ export default defineConfig({
     proxy: {
       "^/api/(auth|v1)(/|$)": proxyTo,
       "/book-assets/": proxyTo,
+      "/book-static/": proxyTo,
     },
   },
   preview: { port: 4173 },

@@ -52,6 +52,12 @@ import {
   type ServerProcess,
 } from "./support.ts";
 
+// `--book`: a generated Docusaurus book, cold and warm start, chapter latency (bench/book.ts).
+if (process.argv.includes("--book")) {
+  const { runBookBench } = await import("./book.ts");
+  process.exit(await runBookBench());
+}
+
 // `--scale`: the same server on an empty and on a seeded database (bench/scale.ts).
 if (process.argv.includes("--scale")) {
   const { runScale } = await import("./scale.ts");

@@ -207,7 +207,13 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
   const bookIndex = createLiveBookIndex(logger);
   // The book, loaded now (and again on changes in development), indexed for the chat on every load.
   // The chat draws on the listed docs only (not unlisted pages, nor those the sidebar leaves out).
-  const book = await createBookStore({ dir: env.BOOK_DIR, logger, watch: env.NODE_ENV === "development", onLoad: (b) => bookIndex.rebuild([...b.forChat]) });
+  const book = await createBookStore({
+    dir: env.BOOK_DIR,
+    logger,
+    watch: env.NODE_ENV === "development",
+    cacheDir: path.join(config.dataDir, "cache", "book"),
+    onLoad: (b) => bookIndex.rebuild([...b.forChat]),
+  });
 
   // Accounts listed in ADMIN_EMAILS that are already verified become admins at start.
   await promoteConfiguredAdmins(db.kysely, env.ADMIN_EMAILS, audit);

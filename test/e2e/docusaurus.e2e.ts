@@ -2,13 +2,15 @@
  * A Docusaurus site as the book, in the browser (issue 14): the server started with BOOK_DIR at
  * test/fixtures/docusaurus-site. The contents are its sidebar's tree, categories open and close
  * by keyboard and stay as the reader left them, the current chapter is marked, previous/next
- * follow the sidebar, and the site's title is in the header and the document title.
+ * follow the sidebar, and the site's title is in the header and the document title. A page's
+ * components work: tabs by keyboard and in step, admonitions, highlighted code with its Copy
+ * button, a mermaid diagram, in the light and the dark theme.
  */
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { axeCheck, DESKTOP, launchBrowser, REPO_ROOT, startServer, trackDevices, type E2EServer } from "./harness.ts";
-import { h1, header, shows } from "./ui.ts";
+import { axeCheck, DESKTOP, launchBrowser, REPO_ROOT, screenshot, startServer, trackDevices, type E2EServer } from "./harness.ts";
+import { expectTheme, h1, header, shows } from "./ui.ts";
 
 const SITE_TITLE = "Garden Robots Handbook";
 let app: E2EServer;
@@ -89,5 +91,66 @@ describe("a Docusaurus site's contents", () => {
     expect(new URL(page.url()).pathname).toBe("/read/category/tools-and-care");
     await shows(page.getByRole("main").getByRole("link", { name: "Rake" }));
     await axeCheck(page, "docusaurus generated index");
+  });
+});
+
+describe("a chapter with the theme's components", () => {
+  it.each(["light", "dark"] as const)("reads in the %s theme: admonitions, ARIA tabs in step and remembered, highlighted code copied, a diagram drawn", async (scheme) => {
+    const { page, context } = await devices.device({ viewport: DESKTOP, colorScheme: scheme });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+    await page.goto("/read/reference/programming");
+    await shows(h1(page, "Programming the robot"));
+    await expectTheme(page, scheme);
+    const main = page.getByRole("main");
+
+    // Admonitions: notes with their visible titles (and the type said first when the title is the author's).
+    await shows(main.getByRole("note").filter({ hasText: "Warning: Mind the cable" }));
+    expect(await main.locator("aside[role=note]").count()).toBe(7);
+    expect(await main.getByText(":::").count()).toBe(0);
+
+    // Tabs: two tab lists in one group; arrow keys move and choose, the other list follows.
+    const lists = main.getByRole("tablist");
+    await expect.poll(() => lists.count()).toBe(2);
+    const linux = lists.first().getByRole("tab", { name: "Linux" });
+    expect(await linux.getAttribute("aria-selected")).toBe("true");
+    await shows(main.getByRole("tabpanel").filter({ hasText: "sudo apt install garden-tools" }));
+    await linux.focus();
+    await page.keyboard.press("ArrowRight");
+    const mac = lists.first().getByRole("tab", { name: "macOS" });
+    await expect.poll(() => mac.getAttribute("aria-selected")).toBe("true");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("macOS");
+    await expect.poll(() => lists.last().getByRole("tab", { name: "macOS" }).getAttribute("aria-selected")).toBe("true");
+    expect(await main.getByText("sudo apt install garden-tools").isVisible()).toBe(false);
+    await page.keyboard.press("Home");
+    await expect.poll(() => linux.getAttribute("aria-selected")).toBe("true");
+    await page.keyboard.press("End");
+    // Remembered: the next load opens on macOS.
+    await page.reload();
+    await shows(h1(page, "Programming the robot"));
+    await expect.poll(() => main.getByRole("tablist").first().getByRole("tab", { name: "macOS" }).getAttribute("aria-selected")).toBe("true");
+
+    // Code: Prism's tokens, in this theme's colours.
+    const keyword = main.locator("figure.code-block pre.language-python .token.keyword").first();
+    await shows(keyword);
+    expect(await keyword.evaluate((el) => getComputedStyle(el).color)).toBe(scheme === "light" ? "rgb(176, 22, 43)" : "rgb(255, 139, 130)");
+    // The diagram, drawn by the lazy mermaid chunk; its source folded beneath it.
+    const diagram = main.locator(".mermaid-svg svg");
+    await shows(diagram, 30_000);
+    await shows(main.getByText("Diagram source"));
+    // Regression: with reduced motion, the app's 0.01 ms transitions skewed mermaid's measuring (a 4368 px wide drawing of dots).
+    expect((await diagram.boundingBox())!.height).toBeLessThan(300);
+    if (scheme === "light") {
+      await page.evaluate(() => document.getElementById("installing-the-tools")!.scrollIntoView());
+      await screenshot(page, "chapter-components");
+      await page.evaluate(() => document.getElementById("how-it-decides")!.scrollIntoView());
+      await screenshot(page, "chapter-diagram");
+    }
+
+    // The Copy button copies the code, without its line numbers, and says so.
+    await main.getByRole("button", { name: "Copy code: water.py" }).click();
+    await shows(page.getByTestId("announcer").getByText("Copied"));
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('def water(row, litres):\n    pump.open(row)\n    wait(seconds=litres * 30)\n    pump.close(row)\n    log(f"row {row}: {litres} l")');
+
+    await axeCheck(page, `docusaurus components (${scheme})`);
   });
 });

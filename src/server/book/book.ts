@@ -9,7 +9,9 @@ import { planFolderBook } from "./folder-book.ts";
 import { generatedIndexHtml } from "./generated-index.ts";
 import { linkRewriter, type LinkLog } from "./links.ts";
 import type { BookPlan } from "./plan.ts";
-import { renderChapter, type Heading } from "./render.ts";
+import { diskRenderCache, noRenderCache, renderCacheKey, type RenderCache } from "./render/cache.ts";
+import { finishChapter } from "./render/trusted.ts";
+import { RENDERER_VERSION, type Heading, type RenderedSource } from "./render/types.ts";
 import { DEFAULT_BOOK_TITLE } from "./sources.ts";
 
 /** The book, loaded and rendered once (and again on change in development). */
@@ -40,6 +42,8 @@ export interface Chapter {
   /** Sanitised HTML, without the chapter's own `# heading`. */
   html: string;
   headings: Heading[];
+  /** Other ids links may target: an author's `<a name>` and `id` anchors. */
+  anchors: string[];
 }
 
 export interface Book {
@@ -67,8 +71,13 @@ function emptyBook(dir: string): Book {
   return { dir, staticDir: null, layout: "folder", title: DEFAULT_BOOK_TITLE, tagline: null, description: null, chapters: [], pages: [], contents: [], forChat: [], find: () => undefined };
 }
 
+export interface LoadOptions {
+  /** Rendered pages kept between starts (render/cache.ts); none by default. */
+  cache?: RenderCache;
+}
+
 /** Read and render every page under `dir`. Never throws for bad content: every problem goes into one warning. */
-export async function loadBook(dir: string, warn: Warn = () => {}): Promise<Book> {
+export async function loadBook(dir: string, warn: Warn = () => {}, options: LoadOptions = {}): Promise<Book> {
   const root = path.resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     warn(`BOOK_DIR ${root} is not a folder: the book has no chapters`);
@@ -79,7 +88,8 @@ export async function loadBook(dir: string, warn: Warn = () => {}): Promise<Book
   let book: Book;
   try {
     const site = await readDocusaurusSite(root, note);
-    book = buildBook(site ? await planDocusaurusBook(site, note) : planFolderBook(root, note), note);
+    const plan = site ? await planDocusaurusBook(site, note) : planFolderBook(root, note);
+    book = buildBook(plan, note, await renderAll(plan, options.cache ?? noRenderCache()));
   } catch (err) {
     note(`BOOK_DIR ${root} cannot be read (${(err as Error).message}): the book has no chapters`);
     book = emptyBook(root);
@@ -89,15 +99,54 @@ export async function loadBook(dir: string, warn: Warn = () => {}): Promise<Book
   return book;
 }
 
-function buildBook(plan: BookPlan, note: Warn): Book {
+/**
+ * The components shown as a note, in one line of the startup warning:
+ * `BudgetCalculator (2 times: a.mdx, b.mdx), BrowserOnly (1 time: c.mdx)`.
+ */
+function componentsNote(found: Map<string, { count: number; files: Set<string> }>): string | undefined {
+  if (found.size === 0) return undefined;
+  const list = [...found].map(([name, { count, files }]) => `${name} (${count} ${count === 1 ? "time" : "times"}: ${[...files].join(", ")})`);
+  return `${found.size === 1 ? "a component" : `${found.size} components`} only the book's own site can show, each replaced by a note: ${list.join("; ")}`;
+}
+
+/**
+ * Each page's first half of rendering, from the cache or rendered now. The renderer (parser,
+ * highlighter, KaTeX) is loaded only when some page is not in the cache: a warm start skips it.
+ */
+async function renderAll(plan: BookPlan, cache: RenderCache): Promise<RenderedSource[]> {
+  let renderer: typeof import("./render.ts") | undefined;
+  const out: RenderedSource[] = [];
+  for (const page of plan.pages) {
+    const key = renderCacheKey(page.source, page.render, RENDERER_VERSION);
+    let rendered = cache.get(key);
+    if (!rendered) {
+      renderer ??= await import("./render.ts");
+      rendered = renderer.renderSource(page.source, page.render);
+      cache.set(key, rendered);
+    }
+    out.push(rendered);
+  }
+  return out;
+}
+
+function buildBook(plan: BookPlan, note: Warn, renderedPages: RenderedSource[]): Book {
   const links: { from: string; slug: string; fragment: string }[] = [];
   const log: LinkLog = {
     broken: (from, href) => note(`${from}: the link ${href} leads nowhere`),
     toPage: (from, slug, fragment) => links.push({ from, slug, fragment }),
   };
 
-  const docs: Chapter[] = plan.pages.map((page) => {
-    const rendered = renderChapter(page.markdown, linkRewriter(page.file, plan.targets, log, page.slug));
+  const components = new Map<string, { count: number; files: Set<string> }>();
+  const docs: Chapter[] = plan.pages.map((page, i) => {
+    const rendered = renderedPages[i]!;
+    if (rendered.problem) note(`${page.file}: ${rendered.problem}`);
+    for (const [name, count] of rendered.components) {
+      const seen = components.get(name) ?? { count: 0, files: new Set<string>() };
+      seen.count += count;
+      seen.files.add(page.file);
+      components.set(name, seen);
+    }
+    const html = finishChapter(rendered, linkRewriter(page.file, plan.targets, log, page.slug));
     const title = page.title ?? rendered.contentTitle ?? page.fallbackTitle;
     return {
       slug: page.slug,
@@ -110,10 +159,13 @@ function buildBook(plan: BookPlan, note: Warn): Book {
       listed: false,
       file: page.file,
       source: page.source,
-      html: rendered.html,
+      html,
       headings: rendered.headings,
+      anchors: rendered.anchors,
     };
   });
+  const unknown = componentsNote(components);
+  if (unknown) note(unknown);
   const byKey = new Map(plan.pages.map((p, i) => [p.key, docs[i]!]));
   const unlisted = new Set(plan.pages.filter((p) => p.unlisted).map((p) => p.key));
   const labelOf = new Map(plan.pages.map((p, i) => [p.key, p.sidebarLabel ?? docs[i]!.title]));
@@ -130,6 +182,7 @@ function buildBook(plan: BookPlan, note: Warn): Book {
     source: "",
     html: "",
     headings: [],
+    anchors: [],
   }));
   const bySlug = new Map([...docs, ...indexes].map((c) => [c.slug, c]));
 
@@ -159,22 +212,26 @@ function buildBook(plan: BookPlan, note: Warn): Book {
   const contents = toContents(plan.contents);
   reading.forEach((c, i) => (c.order = i + 1));
 
-  // A generated index lists its category's items, as Docusaurus's card list does.
+  // A generated index lists its category's items, as Docusaurus's card list does (and a category's own doc, with `<DocCardList />`).
   const categories = new Map<string, ContentsItem[]>();
   const collect = (items: ContentsItem[]) =>
     items.forEach((it) => {
       if (it.type !== "category") return;
-      if (it.link?.type === "generated-index") categories.set(it.link.slug, it.items);
+      if (it.link) categories.set(it.link.slug, it.items);
       collect(it.items);
     });
   collect(contents);
   for (const page of indexes) page.html = generatedIndexHtml(categories.get(page.slug) ?? [], bySlug);
+  // `<DocCardList />` on a category's own page lists that category's items, as on the site.
+  for (const doc of docs) {
+    if (doc.html.includes("data-doc-card-list")) doc.html = doc.html.replace(/<div data-doc-card-list(?:="")?><\/div>/g, generatedIndexHtml(categories.get(doc.slug) ?? [], bySlug));
+  }
 
   // Links into a page's #anchor: the heading must exist there.
   for (const { from, slug, fragment } of links) {
     const target = bySlug.get(slug);
     if (!target) note(`${from}: the link to /read/${slug} leads nowhere`);
-    else if (fragment && !target.headings.some((h) => h.id === fragment)) note(`${from}: the link to #${fragment} in ${target.file || slug} leads nowhere (no such heading)`);
+    else if (fragment && !target.headings.some((h) => h.id === fragment) && !target.anchors.includes(fragment)) note(`${from}: the link to #${fragment} in ${target.file || slug} leads nowhere (no such heading or anchor)`);
   }
 
   const pages = [...docs, ...indexes];
@@ -224,15 +281,18 @@ export async function createBookStore(options: {
   dir: string;
   logger: Logger;
   watch?: boolean;
+  /** Where rendered pages are kept between starts (e.g. DATA_DIR/cache/book); none when not given. */
+  cacheDir?: string;
   /** Called with the book after the first load and after every reload (e.g. to index it for chat). */
   onLoad?: (book: Book) => void;
 }): Promise<BookStore> {
   const { logger, onLoad } = options;
   const warn: Warn = (msg) => logger.warn(msg);
   const started = performance.now();
-  let book = await loadBook(options.dir, warn);
+  const cache = options.cacheDir ? diskRenderCache(options.cacheDir, warn) : noRenderCache();
+  let book = await loadBook(options.dir, warn, { cache });
   logger.info(
-    { dir: book.dir, layout: book.layout, chapters: book.chapters.length, pages: book.pages.length, ms: Math.round(performance.now() - started) },
+    { dir: book.dir, layout: book.layout, chapters: book.chapters.length, pages: book.pages.length, cached: cache.stats.hits, ms: Math.round(performance.now() - started) },
     `book "${book.title}" loaded`,
   );
   onLoad?.(book);
@@ -246,7 +306,7 @@ export async function createBookStore(options: {
         clearTimeout(timer);
         timer = setTimeout(() => {
           const mine = ++generation;
-          loadBook(options.dir, warn).then(
+          loadBook(options.dir, warn, { cache }).then(
             (next) => {
               if (mine !== generation) return; // a newer reload is under way
               book = next;

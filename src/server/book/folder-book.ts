@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { chapterKey } from "./links.ts";
 import type { BookPlan } from "./plan.ts";
+import { PLAIN_MARKDOWN } from "./render/types.ts";
 import { asciiSlug, humanize } from "./slug.ts";
 import { readBookMeta, readChapterSources, type ChapterSource } from "./sources.ts";
 
@@ -35,7 +36,8 @@ export function planFolderBook(root: string, warn: (msg: string) => void): BookP
     sidebarLabel: undefined,
     unlisted: false,
     source: s.markdown,
-    markdown: s.markdown,
+    // `.md` as CommonMark with raw HTML (as before MDX came in), `.mdx` as MDX.
+    render: { ...PLAIN_MARKDOWN, format: /\.mdx$/i.test(s.file) ? "mdx" : "md" } as const,
   }));
   return {
     layout: "folder",

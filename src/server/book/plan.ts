@@ -1,5 +1,6 @@
 import type { SidebarItem } from "./contents.ts";
 import type { LinkTargets } from "./links.ts";
+import type { RenderOptions } from "./render/types.ts";
 
 /**
  * What a book folder holds, before rendering: its pages with their slugs and front matter, and
@@ -19,8 +20,8 @@ export interface PagePlan {
   unlisted: boolean;
   /** The page's Markdown/MDX as written, after the front matter. */
   source: string;
-  /** What the Markdown renderer reads (MDX import/export lines taken out). */
-  markdown: string;
+  /** How to read it: Markdown or MDX, math, diagrams (render.ts). */
+  render: RenderOptions;
 }
 
 export interface GeneratedIndexPlan {

@@ -17,44 +17,79 @@ export interface LinkRewriter {
 const HEADINGS = ["h1", "h2", "h3", "h4", "h5", "h6"] as const;
 const ALIGN = { name: "align", multiple: false, values: ["left", "right", "center"] };
 const DIMENSION = /^\d{1,5}%?$/;
+const ICONS = new Set(["note", "tip", "info", "warning", "danger", "caution"]);
 
-export function sanitizeChapterHtml(html: string, links: LinkRewriter, headingIds: ReadonlySet<string>): string {
-  const keepHeadingId: sanitizeHtml.Transformer = (tagName, attribs) => ({
-    tagName,
-    // Only ids we generated: an author's `<h2 id="root">` must not clobber the app's DOM.
-    attribs: attribs.id && headingIds.has(attribs.id) ? { id: attribs.id } : ({} as sanitizeHtml.Attributes),
-  });
+/**
+ * Prism's token classes the stylesheet colours (src/web/styles.css); others are dropped with no
+ * loss. Classes are listed, never open: a page must not borrow the app's own (`button`, `notice`).
+ */
+export const TOKEN_CLASSES = [
+  "token", "comment", "prolog", "doctype", "cdata", "punctuation", "namespace", "property", "tag", "boolean", "number",
+  "constant", "symbol", "deleted", "selector", "attr-name", "string", "char", "builtin", "inserted", "operator", "entity",
+  "url", "variable", "atrule", "attr-value", "function", "function-name", "class-name", "keyword", "regex", "important",
+  "bold", "italic", "decorator", "annotation", "parameter", "title", "template-string", "interpolation", "key", "macro",
+];
 
+/** The structure the renderer makes (render/): admonitions, tabs, code blocks, diagrams, notes. */
+const RENDERED_CLASSES: Record<string, string[]> = {
+  aside: ["admonition", "admonition-*"],
+  div: ["admonition-content", "tabs", "tab-panel", "code-block", "mermaid-diagram", "component-note", "math-display"],
+  figure: ["code-block"],
+  figcaption: ["code-title"],
+  p: ["admonition-title"],
+  span: ["code-line", "highlighted", "visually-hidden", "component-note", ...TOKEN_CLASSES],
+  pre: ["language-*", "mermaid-source"],
+  code: ["language-*"],
+  nav: ["toc-inline"],
+  li: ["toc-depth-*"],
+  ...Object.fromEntries(HEADINGS.map((h) => [h, ["tab-label"]])),
+};
+
+/**
+ * `ids`: the ids the renderer gave (headings) or kept (an author's `<a name>`/`id` anchors). Any
+ * other id is dropped: an author's `<h2 id="root">` must not clobber the app's DOM.
+ */
+export function sanitizeChapterHtml(html: string, links: LinkRewriter, ids: ReadonlySet<string>): string {
   return sanitizeHtml(html, {
     allowedTags: [
       ...HEADINGS,
       "p", "a", "img", "code", "pre", "blockquote", "hr", "br",
-      "ul", "ol", "li", "input",
+      "ul", "ol", "li", "input", "dl", "dt", "dd",
       "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
-      "em", "strong", "del", "s", "sup", "sub", "kbd",
+      "em", "strong", "del", "s", "sup", "sub", "kbd", "mark", "ins", "u", "small", "b", "i", "abbr", "cite", "q", "var", "samp",
+      "div", "span", "aside", "figure", "figcaption", "details", "summary", "nav",
     ],
     allowedAttributes: {
-      ...Object.fromEntries(HEADINGS.map((h) => [h, ["id"]])),
-      a: ["href", "title", "rel", "target"],
+      "*": ["id"],
+      a: ["href", "title", "rel", "target", "name"],
       img: ["src", "alt", "title", "width", "height", "loading"],
       ol: ["start"],
       th: [ALIGN],
       td: [ALIGN],
       input: ["type", "checked", "disabled"],
+      details: ["open"],
+      abbr: ["title"],
+      aside: ["data-admonition", "role"],
+      div: ["data-tabs", "data-group-id", "data-tab-value", "data-tab-label", "data-tab-default", "data-code-block", "data-mermaid", "data-component", "data-doc-card-list", "role"],
+      figure: ["data-code-block"],
+      pre: ["data-language", "data-line-numbers"],
+      span: ["role", "data-line", "data-icon", "data-math", "data-component"],
+      nav: ["aria-label"],
     },
-    allowedClasses: { code: ["language-*"], pre: ["language-*"] },
+    allowedClasses: RENDERED_CLASSES,
     allowedSchemes: ["http", "https", "mailto"],
     allowedSchemesByTag: {},
     allowedSchemesAppliedToAttributes: ["href", "src"],
     allowProtocolRelative: false,
     disallowedTagsMode: "discard",
     transformTags: {
-      ...Object.fromEntries(HEADINGS.map((h) => [h, keepHeadingId])),
       // The page's one h1 is the chapter title; an author's raw <h1> reads as a section.
-      h1: (_tagName, attribs) => keepHeadingId("h2", attribs),
+      h1: (_tagName, attribs) => ({ tagName: "h2", attribs }),
       a(tagName, attribs) {
         const out: Record<string, string> = {};
         if (attribs.title) out.title = attribs.title;
+        if (attribs.id) out.id = attribs.id;
+        if (attribs.name && attribs.name === attribs.id) out.name = attribs.name;
         const target = attribs.href ? links.href(attribs.href) : undefined;
         if (target?.href) {
           out.href = target.href;
@@ -75,6 +110,18 @@ export function sanitizeChapterHtml(html: string, links: LinkRewriter, headingId
       input(tagName, attribs) {
         if (attribs.type !== "checkbox") return { tagName, attribs: {} };
         return { tagName, attribs: { type: "checkbox", disabled: "", ...("checked" in attribs ? { checked: "" } : {}) } };
+      },
+      // Runs after the tag's own transform: only the ids the renderer vouched for survive, the
+      // one role it gives (note), and icon placeholders that name an icon.
+      "*"(tagName, attribs) {
+        const out = { ...attribs };
+        if (out.id !== undefined && !ids.has(out.id)) {
+          delete out.id;
+          delete out.name;
+        }
+        if (out.role !== undefined && out.role !== "note") delete out.role;
+        if (out["data-icon"] !== undefined && !ICONS.has(out["data-icon"])) delete out["data-icon"];
+        return { tagName, attribs: out };
       },
     },
     // Any other <input> has no business in a chapter.

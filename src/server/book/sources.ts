@@ -7,7 +7,7 @@ import { numericPrefix, slugFromFileName } from "./slug.ts";
 /**
  * Reading the book folder: chapters are `.md`/`.mdx` files, in reading order. Works on our own
  * layout (`01-intro.md` with `title`/`order` front matter) and on a Docusaurus `docs/` folder
- * (`sidebar_position`, `_category_.json`, nested folders, MDX `import`/`export` lines).
+ * (`sidebar_position`, `_category_.json`, nested folders).
  */
 export interface ChapterSource {
   /** Path inside the book folder, POSIX separators: `"basics/01-intro.md"`. */
@@ -18,6 +18,7 @@ export interface ChapterSource {
   folderSlugs: string[];
   title: string | undefined;
   description: string | undefined;
+  /** The page as written, after the front matter. */
   markdown: string;
 }
 
@@ -69,23 +70,6 @@ export function readBookMeta(dir: string, warn: (msg: string) => void): BookMeta
   return { title: parsed.title ?? DEFAULT_BOOK_TITLE, description: parsed.description || null };
 }
 
-/** MDX module lines (`import X from ...`, `export const ...`) outside code fences are not prose. */
-export function stripMdxModuleLines(markdown: string): string {
-  let fence: string | null = null;
-  return markdown
-    .split("\n")
-    .filter((line) => {
-      const marker = /^\s{0,3}(`{3,}|~{3,})/.exec(line)?.[1];
-      if (marker) {
-        if (fence === null) fence = marker;
-        else if (marker[0] === fence[0] && marker.length >= fence.length) fence = null;
-        return true;
-      }
-      return fence !== null || !/^(import|export)\s/.test(line);
-    })
-    .join("\n");
-}
-
 interface Entry {
   name: string;
   order: number | undefined;
@@ -115,7 +99,7 @@ function readChapter(absFile: string, file: string, folderSlugs: string[]): Chap
     title: text(data.title),
     description: text(data.description),
     order: number(data.order) ?? number(data.sidebar_position) ?? numericPrefix(name),
-    markdown: /\.mdx$/i.test(name) ? stripMdxModuleLines(content) : content,
+    markdown: content,
   };
 }
 

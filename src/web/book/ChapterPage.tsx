@@ -5,8 +5,10 @@ import { errorMessage } from "../api/error-messages.ts";
 import { AskAboutSelection } from "../chat/AskAboutSelection.tsx";
 import { useChatUi } from "../chat/ChatContext.tsx";
 import { chapterPath } from "../../shared/api/book.ts";
+import { useAnnounce } from "../ui/Announcer.tsx";
 import { LoadingPage, useDocumentTitle } from "../ui/bits.tsx";
 import { cachedChapter, fetchChapter, type Chapter } from "./book-api.ts";
+import { drawDiagrams, enhanceCodeBlocks, enhanceTabs, loadMathStyles, revealTarget } from "./chapter-enhance.ts";
 import { BookmarkButton } from "../place/BookmarkButton.tsx";
 import { useReadingProgress } from "../place/use-reading-progress.ts";
 
@@ -77,10 +79,20 @@ function ChapterView({ chapter }: { chapter: Chapter }) {
   const location = useLocation();
   const articleRef = useRef<HTMLDivElement>(null);
   const { openChat } = useChatUi();
+  const announce = useAnnounce();
   const onPage = chapter.headings.filter((h) => h.depth >= 2 && h.depth <= 3);
   const anchors = useMemo(() => onPage.map((h) => h.id), [chapter.slug]); // eslint-disable-line react-hooks/exhaustive-deps
   const section = useReadingProgress(chapter.slug, articleRef, anchors);
   const sectionTitle = (section && onPage.find((h) => h.id === section)?.text) || chapter.title;
+
+  // Copy buttons, tabs, diagrams, formulas' styles: before the #anchor effect, which may need a tab opened.
+  useEffect(() => {
+    const root = articleRef.current;
+    if (!root) return;
+    loadMathStyles(root);
+    const cleanups = [enhanceCodeBlocks(root, announce), enhanceTabs(root), drawDiagrams(root)];
+    return () => cleanups.forEach((c) => c());
+  }, [chapter.slug, announce]);
 
   // #heading anchors: scroll once the chapter's HTML is on the page (also on in-page hash changes,
   // and again when the same link is followed twice, e.g. a chat citation). The heading takes focus
@@ -95,6 +107,7 @@ function ChapterView({ chapter }: { chapter: Chapter }) {
     }
     const target = document.getElementById(id);
     if (!target || !articleRef.current?.contains(target)) return;
+    revealTarget(target);
     target.scrollIntoView();
     if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
     target.focus({ preventScroll: true });

@@ -36,6 +36,13 @@ function chapterSlugOf(permalink: string, id: string): string {
   );
 }
 
+/** How Docusaurus parses a doc: its front-matter `format`, else the site's `markdown.format`; `detect` goes by extension. */
+function formatOf(doc: DocFile, site: DocusaurusSite["format"]): "md" | "mdx" {
+  const format = doc.format ?? site;
+  if (format !== "detect") return format;
+  return /\.mdx$/i.test(doc.file) ? "mdx" : "md";
+}
+
 async function readSidebars(site: DocusaurusSite, ctx: AutogenContext): Promise<Sidebars> {
   if (!site.sidebarsFile) return defaultSidebar(ctx);
   const name = path.basename(site.sidebarsFile);
@@ -82,6 +89,7 @@ export async function planDocusaurusBook(site: DocusaurusSite, warn: (msg: strin
     taken.set(slug, what);
     return slug;
   };
+  const docsBase = site.routeBasePath;
   const byPermalink = new Map<string, string>();
   const slugByKey = new Map<string, string>();
   const pages: PagePlan[] = [...byId.values()].map((d) => {
@@ -98,10 +106,16 @@ export async function planDocusaurusBook(site: DocusaurusSite, warn: (msg: strin
       sidebarLabel: d.sidebarLabel,
       unlisted: d.unlisted,
       source: d.source,
-      markdown: d.markdown,
+      render: {
+        format: formatOf(d, site.format),
+        math: site.math,
+        mermaid: site.mermaid,
+        siteUrl: site.url ? `${site.url}${site.baseUrl}${docsBase ? `${docsBase}/` : ""}${trimSlashes(d.slug)}` : null,
+      },
     };
   });
   const slugById = new Map(pages.map((p) => [p.key, p.slug]));
+
 
   const generatedIndexes: GeneratedIndexPlan[] = [];
   for (const item of walkItems(sidebars.items)) {
@@ -114,7 +128,6 @@ export async function planDocusaurusBook(site: DocusaurusSite, warn: (msg: strin
     generatedIndexes.push({ slug, title: item.link.title ?? item.label, description: item.link.description, items: item.items });
   }
 
-  const docsBase = site.routeBasePath;
   return {
     layout: "docusaurus",
     dir: site.docsDir,

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import matter from "gray-matter";
-import { MATTER_OPTIONS, number, stripMdxModuleLines, text } from "../sources.ts";
+import { MATTER_OPTIONS, number, text } from "../sources.ts";
 import { docIdentity } from "./ids.ts";
 
 /** One `.md`/`.mdx` file of a Docusaurus docs folder, with the metadata Docusaurus reads from it. */
@@ -17,10 +17,10 @@ export interface DocFile {
   /** `sidebar_position` front matter, else the file name's number prefix. */
   sidebarPosition: number | undefined;
   unlisted: boolean;
-  /** The Markdown/MDX after the front matter, as the author wrote it (for the renderer of later steps). */
+  /** The Markdown/MDX after the front matter, as the author wrote it. */
   source: string;
-  /** What today's Markdown renderer reads: the source without MDX `import`/`export` lines. */
-  markdown: string;
+  /** Front-matter `format` (`md`, `mdx`, `detect`): how Docusaurus parses this one page. */
+  format: "md" | "mdx" | "detect" | undefined;
 }
 
 // Docusaurus leaves out `_`-prefixed files and folders (partials), tests, and dotfiles.
@@ -77,7 +77,7 @@ export function readDocs(docsDir: string, warn: (msg: string) => void, drafts = 
       sidebarPosition: number(data.sidebar_position) ?? identity.numberPrefix,
       unlisted: data.unlisted === true,
       source: content,
-      markdown: /\.mdx$/i.test(file) ? stripMdxModuleLines(content) : content,
+      format: data.format === "md" || data.format === "mdx" || data.format === "detect" ? data.format : undefined,
     });
   }
   return docs;

@@ -51,7 +51,7 @@ describe("doc ids and slugs, as Docusaurus computes them", () => {
 
 describe("sidebars", () => {
   const doc = (id: string, file = `${id}.md`, extra: Partial<DocFile> = {}): DocFile => ({
-    file, id, slug: `/${id}`, title: undefined, description: undefined, sidebarLabel: undefined, sidebarPosition: undefined, unlisted: false, source: "", markdown: "", ...extra,
+    file, id, slug: `/${id}`, title: undefined, description: undefined, sidebarLabel: undefined, sidebarPosition: undefined, unlisted: false, source: "", format: undefined, ...extra,
   });
   const ctxOf = (docs: DocFile[], docsDir = tmpdir()) => {
     const warnings: string[] = [];
@@ -217,4 +217,48 @@ describe("the site's config and sidebars, loaded as modules", () => {
     expect(book.find("evil")).toBeUndefined();
     expect(warnings.join("\n")).toMatch(/evil\.md: left out of the book/);
   });
+});
+
+describe("how a site's pages are parsed: its config, as Docusaurus reads it", () => {
+  it("reads .md as MDX by default, by extension with markdown.format 'detect', and as front-matter format says", async () => {
+    const page = "Meet <Widget /> at {'noon'}.\n";
+    const mdxSite = site({ "docusaurus.config.js": "module.exports = { title: 'T' };", "docs/a.md": page, "docs/b.md": `---\nformat: md\n---\n${page}` });
+    const warnings: string[] = [];
+    const book = await loadBook(mdxSite, (w) => warnings.push(w));
+    expect(book.find("a")!.html).toBe('<p>Meet <span class="component-note" data-component="Widget" role="note">(<code>Widget</code> is shown only on the book\'s own site)</span> at noon.</p>');
+    expect(book.find("b")!.html).toBe("<p>Meet  at {'noon'}.</p>");
+    expect(warnings).toEqual(["a component only the book's own site can show, each replaced by a note: Widget (1 time: a.md)"]);
+
+    const detect = site({ "docusaurus.config.js": "module.exports = { markdown: { format: 'detect' } };", "docs/a.md": "Text with a { brace and <br> a break.\n", "docs/b.mdx": "A {'literal'}.\n" });
+    const detected = await loadBook(detect);
+    expect(detected.find("a")!.html).toBe("<p>Text with a { brace and <br /> a break.</p>");
+    expect(detected.find("b")!.html).toBe("<p>A literal.</p>");
+  });
+
+  it("draws mermaid when markdown.mermaid is on, typesets math when the config brings in remark-math", async () => {
+    const on = site({ "docusaurus.config.js": "const math = require('remark-math');\nmodule.exports = { markdown: { mermaid: true }, presets: [['classic', { docs: { remarkPlugins: [math] } }]] };", "docs/a.md": "```mermaid\ngraph LR\n```\n\n$x$\n" });
+    expect(await readDocusaurusSite(on, () => {})).toMatchObject({ mermaid: true, math: true, format: "mdx" });
+    const html = (await loadBook(on)).find("a")!.html;
+    expect(html).toContain('data-mermaid');
+    expect(html).toContain('class="katex"');
+    const off = site({ "docusaurus.config.js": "module.exports = {};", "docs/a.md": "```mermaid\ngraph LR\n```\n\n$x$\n" });
+    const plain = (await loadBook(off)).find("a")!.html;
+    expect(plain).not.toMatch(/data-mermaid|katex/);
+  });
+});
+
+it("fills <DocCardList /> on a category's own page with the category's pages, as the site's cards", async () => {
+  const dir = site({
+    "docusaurus.config.js": "module.exports = {};",
+    "sidebars.js": "module.exports = { s: [{ type: 'category', label: 'Parts', link: { type: 'doc', id: 'parts/index' }, items: ['parts/arm', 'parts/leg'] }] };",
+    "docs/parts/index.mdx": "import DocCardList from '@theme/DocCardList';\n\n# Parts\n\n<DocCardList />\n",
+    "docs/parts/arm.md": "---\ndescription: Reaching and holding.\n---\n# Arm\n",
+    "docs/parts/leg.md": "# Leg\n",
+  });
+  const warnings: string[] = [];
+  const book = await loadBook(dir, (w) => warnings.push(w));
+  expect(book.find("parts")!.html).toBe(
+    '<ul class="category-index">\n<li><p><strong><a href="/read/parts/arm">Arm</a></strong></p><p>Reaching and holding.</p></li>\n<li><p><strong><a href="/read/parts/leg">Leg</a></strong></p></li>\n</ul>\n',
+  );
+  expect(warnings).toEqual([]);
 });
