@@ -1,6 +1,6 @@
 import MiniSearch from "minisearch";
 import type { Book } from "../book/book.ts";
-import { sectionsOf } from "../chat/retrieval.ts";
+import { sectionsOf, type Passage } from "../chat/retrieval.ts";
 import { MAX_SEARCH_RESULTS, type SearchResult } from "../../shared/api/place.ts";
 
 /**
@@ -16,15 +16,8 @@ export interface BookSearch {
   search(query: string, limit?: number): SearchResult[];
 }
 
-interface Doc {
-  id: string;
-  chapterSlug: string;
-  chapterTitle: string;
-  sectionId: string | null;
-  sectionTitle: string;
-  text: string;
-  url: string;
-}
+/** A section of a chapter, as the chat cuts them. */
+type Doc = Omit<Passage, "score">;
 
 const SNIPPET_CHARS = 180;
 /** Words are runs of letters, digits and `_`: MiniSearch's default keeps `<` and `>` inside words ("<script>alert"). */
