@@ -29,10 +29,11 @@ describe.each(DB_KINDS)("two factors on %s", (kind) => {
     const row = () => t.services.db.kysely.selectFrom("user").select("twoFactorEnabled").where("id", "=", u.userId).executeTakeFirstOrThrow();
     // Not on until a first code proves the authenticator has it.
     expect(Boolean((await row()).twoFactorEnabled)).toBe(false);
-    const confirm = await u.client.post("/api/auth/two-factor/verify-totp", { code: totpCode(totpURI) });
+    const enrolCode = totpCode(totpURI);
+    const confirm = await u.client.post("/api/auth/two-factor/verify-totp", { code: enrolCode });
     expect(confirm.status, confirm.text).toBe(200);
     expect(Boolean((await row()).twoFactorEnabled)).toBe(true);
-    return { ...u, totpURI, backupCodes };
+    return { ...u, totpURI, backupCodes, enrolCode };
   }
 
   it("enrolment needs the password, and is confirmed by a first code", async () => {
@@ -59,8 +60,8 @@ describe.each(DB_KINDS)("two factors on %s", (kind) => {
     expect(wrong.status).toBe(401);
     expect((await sessionsOf(u.userId)).length).toBe(before);
 
-    // The enrolment used this window's code: a code is good once (the next window's is accepted too).
-    const reused = await browser.post("/api/auth/two-factor/verify-totp", { code: totpCode(u.totpURI) });
+    // The enrolment's code is spent: a code is good once (the next window's is accepted too).
+    const reused = await browser.post("/api/auth/two-factor/verify-totp", { code: u.enrolCode });
     expect(reused.status).toBe(401);
     expect(reused.json.code).toBe("INVALID_CODE");
     expect((await sessionsOf(u.userId)).length).toBe(before);
@@ -192,8 +193,8 @@ describe.each(DB_KINDS)("two factors on %s", (kind) => {
           expect(res.json.code).toBe("CODE_REQUIRED");
         }
         const wrongTotp = totpCode(u.totpURI, Date.now(), 10);
-        // The enrolment's own code (this window) was used once already.
-        for (const code of [wrongTotp, totpCode(u.totpURI), "aaaaa-bbbbb", "x".repeat(5000), 123456, null, ["a"]]) {
+        // The enrolment's own code was used once already (the code itself: the window may have turned since).
+        for (const code of [wrongTotp, u.enrolCode, "aaaaa-bbbbb", "x".repeat(5000), 123456, null, ["a"]]) {
           const res = await u.client.post(path, { password: u.password, code });
           expect(res.status, `${path} ${JSON.stringify(code).slice(0, 20)}: ${res.text}`).toBe(typeof code === "string" && code.trim() ? 401 : 400);
           expect(res.json.code).toBe(typeof code === "string" && code.trim() ? "INVALID_CODE" : "CODE_REQUIRED");
