@@ -1,3 +1,5 @@
+import { markdownWithin } from "./blocks.ts";
+import { composeAnswer } from "./embedded-answer.ts";
 import type { Passage } from "./retrieval.ts";
 
 /**
@@ -58,9 +60,8 @@ export function createEmbeddedProvider(): AnswerProvider {
         yield NOT_IN_BOOK;
         return;
       }
-      const lines = passages.map((p, i) => `${bestSentences(p.text, question).join(" ")} [${i + 1}]`);
       // The [n] markers refer to the answer's citations (stored with it and listed by the UI).
-      const text = `Here is what the book says:\n\n${lines.map((l) => `- ${l}`).join("\n")}`;
+      const text = composeAnswer(question, passages);
       for (const piece of chunks(text)) {
         if (signal.aborted) return;
         yield piece;
@@ -83,7 +84,7 @@ export interface OpenAIProviderOptions {
 
 function systemPrompt(passages: Passage[]): string {
   const context = passages
-    .map((p, i) => `[${i + 1}] ${p.chapterTitle} — ${p.sectionTitle}\n${p.text.slice(0, 2000)}`)
+    .map((p, i) => `[${i + 1}] ${p.chapterTitle} — ${p.sectionTitle}\n${markdownWithin(p.blocks, 2000)}`)
     .join("\n\n");
   return [
     "You are the reading assistant of a book. Answer the reader's question using ONLY the passages below.",
