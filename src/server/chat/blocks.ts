@@ -243,11 +243,17 @@ export function markdownWithin(blocks: Block[], maxChars: number): string {
   for (const b of blocks) {
     const md = b.type === "prose" ? b.text : fenced(b);
     if (used + md.length + 1 > maxChars) {
-      if (out.length === 0) out.push(b.type === "prose" ? md.slice(0, maxChars) : fenced({ ...b, code: b.code.slice(0, maxChars - b.language.length - 10).replace(/\n[^\n]*$/, "") }));
+      if (out.length === 0) out.push(b.type === "prose" ? md.slice(0, maxChars) : fenced({ ...b, code: linesWithin(b.code, maxChars - b.language.length - 8) }));
       break;
     }
     out.push(md);
     used += md.length + 1;
   }
   return out.join("\n");
+}
+
+/** The whole lines of `code` that fit in `room` characters. */
+function linesWithin(code: string, room: number): string {
+  const head = code.slice(0, room + 1);
+  return head.length <= room ? head : head.slice(0, Math.max(0, head.lastIndexOf("\n")));
 }

@@ -61,14 +61,14 @@ export function definingSentences(blocks: Block[], question: string, maxChars = 
   return picked.sort((a, b) => a.i - b.i).map((x) => x.s);
 }
 
-/** The one code block worth quoting, if the question asks for code or the section is mostly code. */
+/** The one code block worth quoting: when the question asks for code, or the section's prose does not answer it. */
 export function codeToQuote(blocks: Block[], question: string): Extract<Block, { type: "code" }> | null {
   const code = blocks.filter((b): b is Extract<Block, { type: "code" }> => b.type === "code");
   if (code.length === 0) return null;
-  const proseChars = sentencesOf(blocks).join(" ").length;
-  const codeChars = code.reduce((n, b) => n + b.code.length, 0);
-  if (!WANTS_CODE.test(question) && proseChars >= codeChars) return null;
   const q = new Set(terms(question));
+  // Code is the section's point when its prose says nothing of the question (or there is none).
+  const proseAnswers = sentencesOf(blocks).some((s) => terms(s).some((t) => matches(t, q)));
+  if (!WANTS_CODE.test(question) && proseAnswers) return null;
   const score = (b: Extract<Block, { type: "code" }>) => terms(`${b.title ?? ""} ${b.code}`).filter((t) => matches(t, q)).length;
   // The block sharing most of the question's words; the first one on a tie (the book's own order).
   return code.reduce((best, b) => (score(b) > score(best) ? b : best), code[0]!);

@@ -31,21 +31,6 @@ export class ProviderError extends Error {
 
 export const NOT_IN_BOOK = "The book does not say. I could not find anything about that in its chapters — try asking with other words, or about a topic the book covers.";
 
-const STOP = new Set("a an and are as at be by can do does for from how i in is it of on or the this to what when where which who why will with you your about into than that them then there these they".split(" "));
-
-function terms(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu)?.filter((t) => t.length > 2 && !STOP.has(t)) ?? [];
-}
-
-/** The sentences of a passage that share the most terms with the question. */
-export function bestSentences(text: string, question: string, max = 2): string[] {
-  const q = new Set(terms(question));
-  const sentences = text.split(/(?<=[.!?])\s+|\n+/).map((s) => s.trim()).filter((s) => s.length > 20);
-  const scored = sentences.map((s, i) => ({ s, i, score: terms(s).filter((t) => q.has(t) || [...q].some((w) => w.length > 4 && t.startsWith(w.slice(0, 5)))).length }));
-  const top = scored.filter((x) => x.score > 0).sort((a, b) => b.score - a.score || a.i - b.i).slice(0, max).sort((a, b) => a.i - b.i);
-  return (top.length ? top : scored.slice(0, 1)).map((x) => x.s);
-}
-
 /** Split into small pieces so a reader sees the answer arrive. */
 function* chunks(text: string): Generator<string> {
   const words = text.split(/(\s+)/);
