@@ -85,12 +85,23 @@ function block(token: Token, key: number, citations: Citation[]): ReactNode {
     }
     case "blockquote":
       return <blockquote key={key}>{blocks(t.tokens ?? [], citations)}</blockquote>;
-    case "code":
-      return (
-        <pre key={key} tabIndex={0}>
-          <code>{String(t.text ?? "")}</code>
+    case "code": {
+      // Verbatim, lines kept, its language shown (issue 14, item 7): the info string's first word.
+      const language = /^[\w+#.-]{1,30}/.exec(String(t.lang ?? "").trim())?.[0];
+      const pre = (
+        <pre key={language ? undefined : key} tabIndex={0} data-language={language}>
+          <code className={language ? `language-${language}` : undefined}>{String(t.text ?? "")}</code>
         </pre>
       );
+      return language ? (
+        <div key={key} className="md-code">
+          <span className="md-code-lang">{language}</span>
+          {pre}
+        </div>
+      ) : (
+        pre
+      );
+    }
     case "hr":
       return <hr key={key} />;
     case "table": {
