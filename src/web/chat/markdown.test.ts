@@ -21,3 +21,15 @@ describe("Markdown of an answer", () => {
     expect(render('```py"><img src=x>\nx\n```')).toContain('<span class="md-code-lang">py</span>');
   });
 });
+
+describe("highlightCode", () => {
+  it("colours code with the book's Prism token classes and keeps its text exactly", async () => {
+    const { highlightCode } = await import("./highlight.ts");
+    const code = 'def __init__(self):\n    return "<b>"';
+    const html = renderToStaticMarkup(createElement("code", null, highlightCode(code, "python")));
+    expect(html).toContain('<span class="token keyword">def</span>');
+    expect(html).toContain('<span class="token function">__init__</span>');
+    expect(html.replace(/<\/?(span|code)[^>]*>/g, "")).toBe('def __init__(self):\n    return &quot;&lt;b&gt;&quot;');
+    expect(highlightCode(code, "robotscript")).toBeNull();
+  });
+});
