@@ -1,6 +1,6 @@
 import MiniSearch from "minisearch";
 import { chapterPath } from "../../shared/api/book.ts";
-import { blocksToMarkdown, blocksToPlainText, htmlSections, type Block } from "./blocks.ts";
+import { blocksToMarkdown, blocksToPlainText, decodeEntities, htmlSections, type Block } from "./blocks.ts";
 
 /**
  * Retrieval over the book: each chapter is cut into sections at its h2/h3 headings, and a
@@ -35,20 +35,10 @@ export interface Citation {
   url: string;
 }
 
-const ENTITIES: Record<string, string> = {
-  amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " ",
-  mdash: "—", ndash: "–", hellip: "…", lsquo: "‘", rsquo: "’", ldquo: "“", rdquo: "”", laquo: "«", raquo: "»", copy: "©", times: "×",
-};
-
-/** `&#39;`, `&#x2014;`: the character, or the reference unchanged when it names none (never throws). */
-function numericEntity(ref: string, e: string): string {
-  const code = /^#x[0-9a-f]+$/i.test(e) ? parseInt(e.slice(2), 16) : /^#\d+$/.test(e) ? Number(e.slice(1)) : NaN;
-  return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : ref;
-}
-
 /** Inline elements join their neighbours (`un<em>believ</em>able`); any other tag separates words. */
 const INLINE_TAG = /<\/?(a|abbr|b|bdi|bdo|cite|code|data|del|dfn|em|i|ins|kbd|mark|q|s|samp|small|span|strong|sub|sup|time|u|var)(\s[^>]*)?>/gi;
 
+/** A fragment of HTML as plain text, a line a block (headings, labels). */
 export function htmlToText(html: string): string {
   return html
     .replace(/<(script|style)[\s\S]*?<\/\1>/gi, " ")
@@ -61,7 +51,7 @@ export function htmlToText(html: string): string {
     .replace(/<br\s*\/?>/gi, "\n")
     .replace(INLINE_TAG, "")
     .replace(/<[^>]+>/g, " ")
-    .replace(/&(#?\w+);/g, (m, e: string) => ENTITIES[e] ?? (e.startsWith("#") ? numericEntity(m, e) : m))
+    .replace(/&(#?\w+);/g, (m) => decodeEntities(m))
     .replace(/[ \t]+/g, " ")
     .replace(/ ?\n ?/g, "\n")
     .replace(/\n\s*\n+/g, "\n")
