@@ -154,3 +154,31 @@ describe("a chapter with the theme's components", () => {
     await axeCheck(page, `docusaurus components (${scheme})`);
   });
 });
+
+describe("the chat on a code-heavy page", () => {
+  it("answers a how-to with prose, then the book's code verbatim, its language shown and coloured like the book", async () => {
+    const { page } = await devices.device({ viewport: DESKTOP, colorScheme: "light" });
+    await page.goto("/read/reference/programming");
+    await shows(h1(page, "Programming the robot"));
+    const askButton = header(page).getByRole("button", { name: "Ask the book", exact: true });
+    await shows(askButton);
+    if ((await askButton.getAttribute("aria-expanded")) !== "true") await askButton.click();
+    const panel = page.getByTestId("chat-panel");
+    const box = panel.getByLabel("Your question", { exact: true });
+    await shows(box);
+    await box.fill("How do I write a watering routine?");
+    await box.press("Enter");
+    const answer = panel.getByTestId("answer").first();
+    await expect.poll(() => answer.getAttribute("data-status"), { timeout: 20_000 }).toBe("complete");
+    // Prose first: the sentence that says what a watering routine is (issue 14, item 7).
+    expect(await answer.locator("p").first().innerText()).toMatch(/^A watering routine is a function/);
+    const code = answer.locator('pre[data-language="python"] code');
+    await shows(code);
+    expect(await code.innerText()).toBe('def water(row, litres):\n    pump.open(row)\n    wait(seconds=litres * 30)\n    pump.close(row)\n    log(f"row {row}: {litres} l")');
+    await shows(answer.locator(".md-code-lang").filter({ hasText: "python" }));
+    const keyword = code.locator(".token.keyword").first();
+    await shows(keyword);
+    expect(await keyword.evaluate((el) => getComputedStyle(el).color)).toBe("rgb(176, 22, 43)");
+    await axeCheck(page, "chat answer with code", { include: "#chat-panel" });
+  });
+});

@@ -492,6 +492,8 @@ describe.each(DB_KINDS)("embedded answerer on the sample book on %s", (kind) => 
         expect(c.url.startsWith(`/read/${c.chapterSlug}`)).toBe(true);
       }
       expect(answer.content).toMatch(/\[1\]/);
+      // Regression (issue 14, item 7): an answer quoted every passage whole, thousands of characters.
+      expect(answer.content.length, question).toBeLessThan(1200);
     }
   });
 

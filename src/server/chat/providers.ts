@@ -1,3 +1,5 @@
+import { markdownWithin } from "./blocks.ts";
+import { composeAnswer } from "./embedded-answer.ts";
 import type { Passage } from "./retrieval.ts";
 
 /**
@@ -29,21 +31,6 @@ export class ProviderError extends Error {
 
 export const NOT_IN_BOOK = "The book does not say. I could not find anything about that in its chapters — try asking with other words, or about a topic the book covers.";
 
-const STOP = new Set("a an and are as at be by can do does for from how i in is it of on or the this to what when where which who why will with you your about into than that them then there these they".split(" "));
-
-function terms(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu)?.filter((t) => t.length > 2 && !STOP.has(t)) ?? [];
-}
-
-/** The sentences of a passage that share the most terms with the question. */
-export function bestSentences(text: string, question: string, max = 2): string[] {
-  const q = new Set(terms(question));
-  const sentences = text.split(/(?<=[.!?])\s+|\n+/).map((s) => s.trim()).filter((s) => s.length > 20);
-  const scored = sentences.map((s, i) => ({ s, i, score: terms(s).filter((t) => q.has(t) || [...q].some((w) => w.length > 4 && t.startsWith(w.slice(0, 5)))).length }));
-  const top = scored.filter((x) => x.score > 0).sort((a, b) => b.score - a.score || a.i - b.i).slice(0, max).sort((a, b) => a.i - b.i);
-  return (top.length ? top : scored.slice(0, 1)).map((x) => x.s);
-}
-
 /** Split into small pieces so a reader sees the answer arrive. */
 function* chunks(text: string): Generator<string> {
   const words = text.split(/(\s+)/);
@@ -58,9 +45,8 @@ export function createEmbeddedProvider(): AnswerProvider {
         yield NOT_IN_BOOK;
         return;
       }
-      const lines = passages.map((p, i) => `${bestSentences(p.text, question).join(" ")} [${i + 1}]`);
       // The [n] markers refer to the answer's citations (stored with it and listed by the UI).
-      const text = `Here is what the book says:\n\n${lines.map((l) => `- ${l}`).join("\n")}`;
+      const text = composeAnswer(question, passages);
       for (const piece of chunks(text)) {
         if (signal.aborted) return;
         yield piece;
@@ -83,7 +69,7 @@ export interface OpenAIProviderOptions {
 
 function systemPrompt(passages: Passage[]): string {
   const context = passages
-    .map((p, i) => `[${i + 1}] ${p.chapterTitle} — ${p.sectionTitle}\n${p.text.slice(0, 2000)}`)
+    .map((p, i) => `[${i + 1}] ${p.chapterTitle} — ${p.sectionTitle}\n${markdownWithin(p.blocks, 2000)}`)
     .join("\n\n");
   return [
     "You are the reading assistant of a book. Answer the reader's question using ONLY the passages below.",

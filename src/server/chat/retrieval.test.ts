@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { bestSentences } from "./providers.ts";
 import { buildBookIndex, htmlToText, sectionsOf } from "./retrieval.ts";
 
 describe("htmlToText", () => {
@@ -86,24 +85,5 @@ describe("buildBookIndex", () => {
     expect(index.search("What comes after raclette cheese fondue?")).toEqual([]);
     expect(index.search("What is physical AI?")[0]!.url).toBe("/read/what-is-physical-ai");
     expect(index.search("VLA")[0]!.url).toBe("/read/learning#vlas");
-  });
-});
-
-describe("bestSentences", () => {
-  const text =
-    "Humanoids are hard to build. A walking robot keeps its balance by keeping the zero moment point inside the support polygon. " +
-    "Short one.\nBatteries limit how long a robot can work before it must recharge. Balancing on one foot needs a small support polygon and quick reactions.";
-
-  it("picks the sentences sharing the most terms with the question, in reading order", () => {
-    expect(bestSentences(text, "How does a robot keep its balance? What is the support polygon?")).toEqual([
-      "A walking robot keeps its balance by keeping the zero moment point inside the support polygon.",
-      "Balancing on one foot needs a small support polygon and quick reactions.",
-    ]);
-    expect(bestSentences(text, "batteries", 1)).toEqual(["Batteries limit how long a robot can work before it must recharge."]);
-  });
-
-  it("falls back to the first sentence when none shares a term, and skips fragments", () => {
-    expect(bestSentences(text, "quantum cryptography")).toEqual(["Humanoids are hard to build."]);
-    expect(bestSentences(text, "short one")).not.toContain("Short one.");
   });
 });

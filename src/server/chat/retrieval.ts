@@ -1,5 +1,6 @@
 import MiniSearch from "minisearch";
 import { chapterPath } from "../../shared/api/book.ts";
+import { blocksToMarkdown, blocksToPlainText, decodeEntities, htmlSections, type Block } from "./blocks.ts";
 
 /**
  * Retrieval over the book: each chapter is cut into sections at its h2/h3 headings, and a
@@ -18,7 +19,10 @@ export interface Passage {
   chapterTitle: string;
   sectionId: string | null;
   sectionTitle: string;
+  /** The section as Markdown: prose, and code as fenced blocks with their language. */
   text: string;
+  /** The section block by block: prose paragraphs, list items, table rows, admonitions, code. */
+  blocks: Block[];
   url: string;
   score: number;
 }
@@ -31,20 +35,10 @@ export interface Citation {
   url: string;
 }
 
-const ENTITIES: Record<string, string> = {
-  amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " ",
-  mdash: "—", ndash: "–", hellip: "…", lsquo: "‘", rsquo: "’", ldquo: "“", rdquo: "”", laquo: "«", raquo: "»", copy: "©", times: "×",
-};
-
-/** `&#39;`, `&#x2014;`: the character, or the reference unchanged when it names none (never throws). */
-function numericEntity(ref: string, e: string): string {
-  const code = /^#x[0-9a-f]+$/i.test(e) ? parseInt(e.slice(2), 16) : /^#\d+$/.test(e) ? Number(e.slice(1)) : NaN;
-  return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : ref;
-}
-
 /** Inline elements join their neighbours (`un<em>believ</em>able`); any other tag separates words. */
 const INLINE_TAG = /<\/?(a|abbr|b|bdi|bdo|cite|code|data|del|dfn|em|i|ins|kbd|mark|q|s|samp|small|span|strong|sub|sup|time|u|var)(\s[^>]*)?>/gi;
 
+/** A fragment of HTML as plain text, a line a block (headings, labels). */
 export function htmlToText(html: string): string {
   return html
     .replace(/<(script|style)[\s\S]*?<\/\1>/gi, " ")
@@ -57,31 +51,31 @@ export function htmlToText(html: string): string {
     .replace(/<br\s*\/?>/gi, "\n")
     .replace(INLINE_TAG, "")
     .replace(/<[^>]+>/g, " ")
-    .replace(/&(#?\w+);/g, (m, e: string) => ENTITIES[e] ?? (e.startsWith("#") ? numericEntity(m, e) : m))
+    .replace(/&(#?\w+);/g, (m) => decodeEntities(m))
     .replace(/[ \t]+/g, " ")
     .replace(/ ?\n ?/g, "\n")
     .replace(/\n\s*\n+/g, "\n")
     .trim();
 }
 
-/** Split a chapter's HTML into sections at h2/h3 headings with ids. */
+/**
+ * Split a chapter's HTML into sections at its top-level h2/h3 headings with ids, each read block
+ * by block (blocks.ts): `blocks` for the embedded answerer, `text` as Markdown with code fenced
+ * for a model's prompt.
+ */
 export function sectionsOf(chapter: ChapterSource): Omit<Passage, "score">[] {
-  const parts = chapter.html.split(/(?=<h[23][^>]*\sid=")/i);
   const out: Omit<Passage, "score">[] = [];
-  parts.forEach((part, i) => {
-    const heading = /^<h[23][^>]*\sid="([^"]+)"[^>]*>([\s\S]*?)<\/h[23]>/i.exec(part);
-    const sectionId = heading ? heading[1]! : null;
-    const sectionTitle = heading ? htmlToText(heading[2]!) : chapter.title;
-    const body = htmlToText(heading ? part.slice(heading[0].length) : part.replace(/^<h1[^>]*>[\s\S]*?<\/h1>/i, ""));
-    if (!body) return;
+  htmlSections(chapter.html).forEach((s, i) => {
+    if (s.blocks.length === 0) return;
     out.push({
-      id: `${chapter.slug}#${sectionId ?? i}`,
+      id: `${chapter.slug}#${s.id ?? i}`,
       chapterSlug: chapter.slug,
       chapterTitle: chapter.title,
-      sectionId,
-      sectionTitle,
-      text: body,
-      url: `${chapterPath(chapter.slug)}${sectionId ? `#${sectionId}` : ""}`,
+      sectionId: s.id,
+      sectionTitle: s.title ?? chapter.title,
+      text: blocksToMarkdown(s.blocks),
+      blocks: s.blocks,
+      url: `${chapterPath(chapter.slug)}${s.id ? `#${s.id}` : ""}`,
     });
   });
   return out;
@@ -112,11 +106,13 @@ export function buildBookIndex(chapters: ChapterSource[]): BookIndex {
   const tokenize = MiniSearch.getDefault("tokenize") as (text: string) => string[];
   const index = new MiniSearch<Omit<Passage, "score">>({
     fields: ["sectionTitle", "chapterTitle", "text"],
-    storeFields: ["chapterSlug", "chapterTitle", "sectionId", "sectionTitle", "text", "url"],
+    // Words are read from the plain text: a code fence's backticks and language are no words of the book.
+    extractField: (doc, field) => (field === "text" ? blocksToPlainText(doc.blocks) : (doc[field as keyof typeof doc] as string)),
     processTerm,
     searchOptions: { boost: { sectionTitle: 2, chapterTitle: 1.2 }, prefix: (term) => term.length > 3, fuzzy: (term) => (term.length > 5 ? 0.15 : false), combineWith: "OR" },
   });
   index.addAll(docs);
+  const byId = new Map(docs.map((d) => [d.id, d]));
   return {
     size: docs.length,
     search(query, limit = 4) {
@@ -128,16 +124,7 @@ export function buildBookIndex(chapters: ChapterSource[]): BookIndex {
         .search(query)
         .filter((r) => r.queryTerms.length >= needed)
         .slice(0, limit)
-        .map((r) => ({
-          id: String(r.id),
-          chapterSlug: r.chapterSlug as string,
-          chapterTitle: r.chapterTitle as string,
-          sectionId: (r.sectionId as string | null) ?? null,
-          sectionTitle: r.sectionTitle as string,
-          text: r.text as string,
-          url: r.url as string,
-          score: r.score,
-        }));
+        .map((r) => ({ ...byId.get(String(r.id))!, score: r.score }));
     },
   };
 }

@@ -1,5 +1,6 @@
 import MiniSearch from "minisearch";
 import type { Book } from "../book/book.ts";
+import { blocksToPlainText } from "../chat/blocks.ts";
 import { sectionsOf, type Passage } from "../chat/retrieval.ts";
 import { MAX_SEARCH_RESULTS, type SearchResult } from "../../shared/api/place.ts";
 
@@ -38,7 +39,8 @@ export function buildBookSearch(book: Pick<Book, "chapters">): BookSearch {
   const docs: Doc[] = book.chapters
     .filter((c) => c.listed && c.kind === "doc")
     .flatMap((c) => sectionsOf({ slug: c.slug, title: c.title, html: c.html }))
-    .map((d) => ({ ...d }));
+    // Snippets quote plain text: no code fences or backticks of the chat's Markdown.
+    .map((d) => ({ ...d, text: blocksToPlainText(d.blocks) }));
   const index = new MiniSearch<Doc>({
     fields: ["chapterTitle", "sectionTitle", "text"],
     storeFields: ["chapterSlug", "chapterTitle", "sectionId", "sectionTitle", "text", "url"],

@@ -1,4 +1,4 @@
-import { Fragment, type ReactNode } from "react";
+import { Fragment, useEffect, useState, type ReactNode } from "react";
 import { Lexer, type Token, type Tokens } from "marked";
 import { Link } from "react-router";
 import { citationHref, citationLabel } from "./citations.ts";
@@ -85,12 +85,23 @@ function block(token: Token, key: number, citations: Citation[]): ReactNode {
     }
     case "blockquote":
       return <blockquote key={key}>{blocks(t.tokens ?? [], citations)}</blockquote>;
-    case "code":
-      return (
-        <pre key={key} tabIndex={0}>
-          <code>{String(t.text ?? "")}</code>
+    case "code": {
+      // Verbatim, lines kept, its language shown (issue 14, item 7): the info string's first word.
+      const language = /^[\w+#.-]{1,30}/.exec(String(t.lang ?? "").trim())?.[0];
+      const pre = (
+        <pre key={language ? undefined : key} tabIndex={0} data-language={language}>
+          <code className={language ? `language-${language}` : undefined}>{language ? <CodeText code={String(t.text ?? "")} language={language} /> : String(t.text ?? "")}</code>
         </pre>
       );
+      return language ? (
+        <div key={key} className="md-code">
+          <span className="md-code-lang">{language}</span>
+          {pre}
+        </div>
+      ) : (
+        pre
+      );
+    }
     case "hr":
       return <hr key={key} />;
     case "table": {
@@ -200,4 +211,22 @@ function withCitations(text: string, citations: Citation[], key: number): ReactN
       })}
     </Fragment>
   );
+}
+
+/** The code as text at once, coloured when the highlighter (a lazy chunk, chat/highlight.ts) has loaded. */
+function CodeText({ code, language }: { code: string; language: string }) {
+  const [coloured, setColoured] = useState<{ code: string; node: ReactNode } | null>(null);
+  useEffect(() => {
+    let live = true;
+    import("./highlight.ts")
+      .then(({ highlightCode }) => {
+        const node = highlightCode(code, language);
+        if (live && node) setColoured({ code, node });
+      })
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, [code, language]);
+  return <>{coloured?.code === code ? coloured.node : code}</>;
 }
