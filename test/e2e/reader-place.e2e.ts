@@ -92,4 +92,22 @@ describe("the reader's place", () => {
     await shows(page.getByRole("link", { name: /zero moment point/i }));
     await axeCheck(page, "bookmarks page");
   });
+
+  it("a chapter that fits on the screen is read once the reader stays on it a few seconds, with nothing to scroll", async () => {
+    // A window tall enough for the whole chapter.
+    const { page } = await suite.device({ viewport: { width: 1280, height: 12_000 } });
+    await page.goto("/");
+    await shows(h1(page, /.+/));
+    // A guest first, as the app makes one on a reader's first act worth keeping.
+    expect((await page.request.post("/api/auth/sign-in/anonymous", { data: {}, headers: { origin: suite.app.url } })).status()).toBe(200);
+    const book = (await (await page.request.get("/api/v1/book")).json()) as { chapters: { slug: string }[] };
+    const slug = book.chapters[1]!.slug;
+    await page.goto(`/read/${slug}`);
+    await shows(h1(page, /.+/));
+    const heightFits = await page.evaluate(() => document.querySelector("article")!.getBoundingClientRect().bottom <= window.innerHeight);
+    expect(heightFits, "the chapter should fit in the window").toBe(true);
+    await expect
+      .poll(async () => (await progress(page)).progress?.find((p) => p.chapterSlug === slug)?.completed ?? false, { timeout: 15_000 })
+      .toBe(true);
+  });
 });

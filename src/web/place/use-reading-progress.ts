@@ -5,6 +5,9 @@ import { usePlace } from "./PlaceProvider.tsx";
 /** At most one report in this long while the reader scrolls (issue 14: throttled, and on leaving). */
 const REPORT_EVERY_MS = 4000;
 
+/** A chapter that fits on the screen has nothing to scroll: it is read once the reader has stayed this long. */
+export const SHORT_CHAPTER_READ_MS = 5000;
+
 interface Place {
   anchor: string | null;
   fraction: number;
@@ -29,8 +32,9 @@ function measure(article: HTMLElement, anchors: readonly string[]): Place {
 
 /**
  * Reports the reader's place in a chapter as they scroll (throttled) and as they leave it; returns
- * the section in view, for the bookmark button. Nothing is sent before the reader scrolls: opening
- * a chapter is not reading it.
+ * the section in view, for the bookmark button. Nothing is sent before the reader scrolls (opening
+ * a chapter is not reading it), except for a chapter wholly on screen that the reader stays on for
+ * SHORT_CHAPTER_READ_MS with the page visible: there is nothing to scroll, and it is read.
  */
 export function useReadingProgress(slug: string, articleRef: RefObject<HTMLElement | null>, anchors: readonly string[]): string | null {
   const { report } = usePlace();
@@ -63,12 +67,21 @@ export function useReadingProgress(slug: string, articleRef: RefObject<HTMLEleme
       if (pending.current) saveProgressOnLeave(slug, pending.current);
       pending.current = null;
     };
+    const shortChapter = window.setTimeout(() => {
+      const article = articleRef.current;
+      if (!article || last.current || pending.current || document.visibilityState !== "visible") return;
+      const place = measure(article, anchors);
+      if (!place.completed || article.getBoundingClientRect().top < 0) return;
+      pending.current = place;
+      flush();
+    }, SHORT_CHAPTER_READ_MS);
     window.addEventListener("scroll", onScroll, { passive: true });
     window.addEventListener("pagehide", onLeave);
     return () => {
       window.removeEventListener("scroll", onScroll);
       window.removeEventListener("pagehide", onLeave);
       window.clearTimeout(timer);
+      window.clearTimeout(shortChapter);
       // Leaving the chapter inside the app: the last place goes now.
       flush();
     };
