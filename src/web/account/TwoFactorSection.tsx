@@ -4,7 +4,7 @@ import { ApiError } from "../api/api-error.ts";
 import { errorMessage } from "../api/error-messages.ts";
 import { sessionStore, type SessionUser } from "../auth/session-store.ts";
 import { ErrorMessage, StatusMessage, SubmitOrCancel } from "../ui/bits.tsx";
-import { AnyCodeField, PasswordField } from "../ui/fields.tsx";
+import { AnyCodeField, CurrentPasswordField } from "../ui/fields.tsx";
 import { normalizeAnyCode } from "../auth/one-time-codes.ts";
 import { RecoveryCodes } from "./RecoveryCodes.tsx";
 import { TotpSetup } from "./TotpSetup.tsx";
@@ -198,15 +198,7 @@ function ConfirmWithPassword({ action, onConfirm, onCancel }: { action: Action; 
     <form className="two-factor-step" noValidate aria-labelledby={titleId} onSubmit={(e) => void submit(e)}>
       <h3 id={titleId}>{text.title}</h3>
       <p>{text.intro}</p>
-      <PasswordField
-        label="Password"
-        autoComplete="current-password"
-        value={password}
-        onChange={(e) => setPassword(e.target.value)}
-        error={fieldError}
-        inputRef={passwordRef}
-        required
-      />
+      <CurrentPasswordField value={password} onChange={(e) => setPassword(e.target.value)} error={fieldError} inputRef={passwordRef} />
       {needsCode && (
         <AnyCodeField
           label="Authenticator or recovery code"

@@ -6,7 +6,7 @@ import { Dialog } from "../ui/Dialog.tsx";
 import { ErrorMessage, SubmitButton } from "../ui/bits.tsx";
 import { AnyCodeField, CurrentPasswordField } from "../ui/fields.tsx";
 import { setConfirmIdentityPrompt } from "./fresh-sign-in.ts";
-import { normalizeRecoveryCode, normalizeTotpCode } from "./one-time-codes.ts";
+import { normalizeAnyCode } from "./one-time-codes.ts";
 
 /**
  * "Confirm it's you": an action needing a recent sign-in (SESSION_NOT_FRESH) opens this over the
@@ -57,7 +57,7 @@ function ConfirmIdentityDialog({ onDone }: { onDone(ok: boolean): void }) {
       return codeRef.current?.focus();
     }
     const body: ReauthenticateBody = { password };
-    if (askCode) body.code = /^[\d\s-]+$/.test(typed) ? normalizeTotpCode(typed) : normalizeRecoveryCode(typed);
+    if (askCode) body.code = normalizeAnyCode(typed);
     setSending(true);
     try {
       await api("/me/reauthenticate", { method: "POST", body, reauth: false });
