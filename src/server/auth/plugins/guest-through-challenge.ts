@@ -3,6 +3,7 @@ import { createAuthMiddleware } from "better-auth/api";
 import type { AuthDeps } from "../auth.ts";
 import { isErrorAnswer } from "../better-auth/endpoint.ts";
 import { setCookieValue, verifySignedValue } from "../better-auth/cookies.ts";
+import { pendingChallengeCookieName, pendingChallengeId } from "../better-auth/two-factor.ts";
 
 /** Routes that may sign a guest in to an account with a second factor, and so challenge. */
 const SIGN_IN_PATHS = new Set(["/sign-in/email", "/sign-in/social", "/callback/:id", "/oauth2/callback/:providerId", "/verify-email"]);
@@ -46,7 +47,7 @@ export function guestThroughChallengePlugin(deps: Pick<AuthDeps, "anonymous" | "
           handler: createAuthMiddleware(async (ctx) => {
             const guest = ctx.request ? guestOf.get(ctx.request) : undefined;
             if (!guest) return;
-            const cookieName = ctx.context.createAuthCookie("two_factor").name;
+            const cookieName = pendingChallengeCookieName(ctx.context);
             const headers = (ctx.context as unknown as { responseHeaders?: Headers }).responseHeaders;
             const signed = headers?.getSetCookie().map((line) => setCookieValue(line, cookieName)).find(Boolean);
             const challenge = signed ? verifySignedValue(signed, ctx.context.secret) : null;
@@ -59,7 +60,7 @@ export function guestThroughChallengePlugin(deps: Pick<AuthDeps, "anonymous" | "
           handler: createAuthMiddleware(async (ctx) => {
             const user = ctx.context.newSession?.user;
             if (!user || isErrorAnswer(ctx.context.returned)) return;
-            const challenge = await ctx.getSignedCookie(ctx.context.createAuthCookie("two_factor").name, ctx.context.secret);
+            const challenge = pendingChallengeId(ctx.context, ctx.headers?.get("cookie"));
             if (!challenge) return; // confirming an enrolment, not a sign-in
             const row = await ctx.context.internalAdapter.findVerificationValue(guestRow(challenge));
             if (!row) return;

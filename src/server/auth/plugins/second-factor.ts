@@ -2,6 +2,7 @@ import type { BetterAuthPlugin } from "better-auth";
 import { APIError, createAuthMiddleware, getSessionFromCtx } from "better-auth/api";
 import type { AuthDeps } from "../auth.ts";
 import { isErrorAnswer } from "../better-auth/endpoint.ts";
+import { pendingSecondFactorUserId } from "../better-auth/two-factor.ts";
 import { queueMail } from "../mail.ts";
 import { secondFactorNoticeMessage, type SecondFactorChange } from "../../email/templates.ts";
 
@@ -61,10 +62,7 @@ export function secondFactorPlugin(deps: AuthDeps): BetterAuthPlugin {
   async function accountOf(ctx: HookContext): Promise<{ userId: string; enrolling: boolean } | null> {
     const session = await getSessionFromCtx(ctx).catch(() => null);
     if (session) return { userId: session.user.id, enrolling: !(session.user as { twoFactorEnabled?: boolean | null }).twoFactorEnabled };
-    const cookie = ctx.context.createAuthCookie("two_factor");
-    const identifier = await ctx.getSignedCookie(cookie.name, ctx.context.secret);
-    if (!identifier) return null;
-    const userId = (await ctx.context.internalAdapter.findVerificationValue(identifier))?.value;
+    const userId = await pendingSecondFactorUserId(ctx.context, ctx.headers?.get("cookie"));
     return userId ? { userId, enrolling: false } : null;
   }
 
